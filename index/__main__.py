@@ -1,0 +1,83 @@
+"""CLI: ``python -m index build [--rebuild]``, ``search "QUESTION" [-k N]``, ``eval [--dataset FILE]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from index.errors import BeritaError
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--model", dest="embed_model", help="sentence-transformers model folder (default: bundled e5)")
+    common.add_argument("--articles", dest="articles_dir", help="folder of bundled articles (.txt/.md)")
+    common.add_argument("--home", help="folder for all state (BERITA_HOME)")
+    common.add_argument("--chroma-host", help="use a Chroma server at this host instead of the local folder")
+    common.add_argument("--chroma-port", type=int, help="Chroma server port (default 8000)")
+    parser = argparse.ArgumentParser(prog="python -m index", description="Build and query the article index.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    build = sub.add_parser("build", parents=[common], help="index the articles (idempotent)")
+    build.add_argument("--rebuild", action="store_true", help="drop the collection and index everything again")
+    search = sub.add_parser("search", parents=[common], help="print ranked passages for a question")
+    search.add_argument("question")
+    search.add_argument("-k", type=int, default=None, dest="top_k", help="number of passages (default 4)")
+    ev = sub.add_parser("eval", parents=[common], help="retrieval recall@1, recall@3 and MRR on a dataset")
+    ev.add_argument("--dataset", help="JSONL file (default: data/eval/dev.jsonl)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except BeritaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(args) -> int:
+    from index.settings import Settings
+
+    flags = {
+        k: getattr(args, k, None)
+        for k in ("embed_model", "articles_dir", "home", "chroma_host", "chroma_port", "top_k")
+    }
+    settings = Settings.load(**flags)
+    if args.command == "search" and not args.question.strip():
+        from index.errors import InputError
+
+        raise InputError('the question is empty: python -m index search "When was the Arctic exercise?"')
+
+    from tqdm import tqdm
+
+    from index.service import open_index
+
+    idx = open_index(settings)
+    if args.command == "build":
+        report = idx.build(rebuild=args.rebuild, progress=lambda docs: tqdm(docs, desc="indexing", unit="article"))
+        print(f"{report.summary()} -> collection {idx.store.name}")
+        return 0
+    idx.ensure_built()
+    if args.command == "search":
+        for rank, hit in enumerate(idx.retriever.search(args.question, k=settings.top_k), start=1):
+            dense = "-" if hit.dense is None else f"{hit.dense:.3f}"
+            print(
+                f"{rank}. score={hit.score:.4f} dense={dense} bm25={hit.lexical:.2f} "
+                f"[{hit.chunk.doc_id} ¶{hit.chunk.paragraph} {hit.chunk.start}:{hit.chunk.end}]"
+            )
+            print(f"   {hit.chunk.text}")
+        return 0
+    from index.dataset import DEFAULT_DATASET, load_examples
+    from index.metrics import evaluate_retrieval
+
+    report = evaluate_retrieval(idx.retriever, load_examples(args.dataset or DEFAULT_DATASET))
+    print("\n".join(report.lines()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

