@@ -18,7 +18,7 @@ STOPWORDS = frozenset(
     yang dan di ke dari pada untuk dengan atau ini itu adalah ialah akan telah sudah sedang oleh dalam
     apa siapa kapan mana dimana bagaimana mengapa kenapa berapa apakah tersebut para sebuah seorang
     juga saja hanya lebih antara bahwa karena sebagai secara tidak bukan ada kami kita mereka dia ia
-    nya pun lah kah tentang bagi hingga sampai saat se the
+    nya pun lah kah tentang bagi hingga sampai saat se kalau jika lalu terus kemudian namun tetapi
     """.split()
 )
 

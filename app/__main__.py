@@ -1,0 +1,153 @@
+"""CLI: ``python -m app`` (the chat UI), ``python -m app ask "QUESTION"``, ``python -m app eval``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from index.errors import BeritaError
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--home", help="folder for all state (BERITA_HOME)")
+    common.add_argument("--model", dest="embed_model", help="sentence-transformers model folder")
+    common.add_argument("--articles", dest="articles_dir", help="folder of bundled articles")
+    common.add_argument("--chroma-host", help="Chroma server host (default: embedded store)")
+    common.add_argument("--chroma-port", type=int, help="Chroma server port")
+    common.add_argument("-k", "--top-k", type=int, dest="top_k", help="passages retrieved per question")
+    common.add_argument("--llm-base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1")
+    common.add_argument("--llm-model", help="model name on that server")
+    common.add_argument("--llm-api-key", help="API key for that server")
+    common.add_argument("--llm-gguf", help="a local GGUF file run with llama.cpp")
+    common.add_argument("--llm-timeout", type=float, help="seconds before falling back to the offline answer")
+    common.add_argument(
+        "--backend", choices=["auto", "extractive", "llm"], default="auto", help="extractive: never use the chat model"
+    )
+    parser = argparse.ArgumentParser(
+        prog="python -m app", parents=[common], description="Chat with a news article, with cited sentences."
+    )
+    parser.add_argument("--host", help="UI address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="UI port (default 7860)")
+    parser.add_argument("--auth", help="user:password required to open the UI")
+    sub = parser.add_subparsers(dest="command")
+    ask = sub.add_parser("ask", parents=[common], help="answer one question (or a batch) in the terminal")
+    ask.add_argument("question", nargs="?", default=None)
+    ask.add_argument("--json", action="store_true", help="print the structured result as JSON")
+    ask.add_argument("--history", help="JSON file: [[question, answer], ...] of earlier turns")
+    ask.add_argument("--batch", help="JSONL file of {id, question, history}; one JSON result per line")
+    ev = sub.add_parser("eval", parents=[common], help="score a dataset: accuracy, citations, latency")
+    ev.add_argument("--dataset", help="JSONL file (default: data/eval/dev.jsonl)")
+    return parser
+
+
+FLAGS = (
+    "home",
+    "embed_model",
+    "articles_dir",
+    "chroma_host",
+    "chroma_port",
+    "top_k",
+    "llm_base_url",
+    "llm_model",
+    "llm_api_key",
+    "llm_gguf",
+    "llm_timeout",
+    "host",
+    "port",
+    "auth",
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except BeritaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(args) -> int:
+    from index.settings import Settings
+
+    settings = Settings.load(**{k: getattr(args, k, None) for k in FLAGS})
+    if args.command is None:
+        from app.ui import serve
+
+        return serve(settings)
+    if args.command == "ask":
+        return _ask(args, settings)
+    return _eval(args, settings)
+
+
+def _backend(args) -> str | None:
+    return None if args.backend == "auto" else args.backend
+
+
+def _ask(args, settings) -> int:
+    from pathlib import Path
+
+    from index.dataset import load_examples
+    from index.errors import InputError
+
+    if args.batch is None and (args.question is None or not args.question.strip()):
+        raise InputError('the question is empty: python -m app ask "When was the Arctic exercise?"')
+    history = []
+    if args.history:
+        try:
+            history = json.loads(Path(args.history).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise InputError(
+                f"cannot read history file {args.history} ({exc}): give [[question, answer], ...]"
+            ) from None
+    examples = load_examples(Path(args.batch)) if args.batch else None
+    from app.service import build_assistant
+
+    assistant = build_assistant(settings)
+    if examples is not None:
+        for ex in examples:
+            answer = assistant.ask(ex.question, ex.history, backend=_backend(args))
+            print(json.dumps({"id": ex.id, **answer.to_dict()}, ensure_ascii=False), flush=True)
+        return 0
+    answer = None
+    for kind, value in assistant.stream(args.question, history, backend=_backend(args)):
+        if kind == "token" and not args.json:
+            print(value, end="", flush=True)
+        elif kind == "replace" and not args.json:
+            print(f"\n{value}", end="")
+        elif kind == "done":
+            answer = value
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print()
+    for note in answer.notices:
+        print(f"note: {note}")
+    for c in answer.citations:
+        print(f"[{c.n}] {c.title}, ¶{c.paragraph} ({c.start}:{c.end}): {c.text}")
+    for c in answer.related:
+        print(f"related: ¶{c.paragraph} ({c.start}:{c.end}): {c.text}")
+    return 0
+
+
+def _eval(args, settings) -> int:
+    from app.eval import evaluate
+    from app.service import build_assistant
+    from index.dataset import DEFAULT_DATASET, load_examples
+
+    examples = load_examples(args.dataset or DEFAULT_DATASET)
+    assistant = build_assistant(settings)
+    assistant.ask("warm-up question", backend=_backend(args))  # measure warm latency, as the UI sees it
+    sources = {doc_id: doc.text for doc_id, doc in assistant.index.documents().items()}
+    report = evaluate(assistant, examples, backend=_backend(args), sources=sources)
+    print("\n".join(report.lines()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,197 @@
+"""The offline answerer: picks the sentence(s) that answer, and for factoid questions the
+date, figure, name or place inside them; never states anything its citations do not hold.
+
+Refusal thresholds were calibrated on the dev set plus data/eval/calibration.jsonl
+(top-sentence dense similarity: answerable questions 0.786-0.89, off-topic ones
+0.731-0.793, so similarity alone cannot separate them; the named-entity check and the
+"no candidate of the asked type" check do most of the work, the thresholds catch the rest).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app import factoid
+from app.citations import slot
+from app.evidence import ScoredSentence, lexical_overlap
+from app.prompts import render
+from index.lexical import tokenize
+
+DENSE_FLOOR = 0.77  # below this, with no shared word, nothing in the article is about the question
+OTHER_DENSE = 0.80  # open questions (what/why) need a closer sentence or a shared word...
+OTHER_LEXICAL = 0.2  # ...sharing at least a fifth of the question's informative words
+TYPED_MARGIN = 0.10  # a typed answer may come from a sentence this far below the best one
+SECOND_SENTENCE_MARGIN = 0.03  # open questions also cite a runner-up this close to the best
+CANDIDATE_BONUS = 0.03  # a place after "di"/"in", a person with a title
+CONTEXT_LEXICAL = 0.1  # the question's own words around a candidate ("nilai" before a figure)
+TYPED_SENTENCES = 3
+
+
+@dataclass
+class Draft:
+    """An answer before numbering: ``text`` holds ``slot(i)`` where ``cited[i]`` is cited."""
+
+    answerable: bool
+    text: str
+    cited: list = field(default_factory=list)  # Sentence objects, in marker order
+    related: list = field(default_factory=list)
+    reason: str = ""
+
+
+class ExtractiveAnswerer:
+    def __init__(self, scorer):
+        self.scorer = scorer
+
+    def answer(
+        self,
+        question: str,
+        query: str,
+        lang: str,
+        scored: list[ScoredSentence],
+        query_vec: np.ndarray,
+        missing_names: list[str],
+        lowercase_vocab: frozenset[str],
+        kind: str | None = None,
+        subject: str = "",
+    ) -> Draft:
+        """``subject``: for a follow-up that says "he"/"dia", the previous question, whose
+        person is who the pronoun means and therefore not the answer."""
+        related = [s.sentence for s in scored[:2]]
+        if not scored:
+            return self._refuse(lang, related, "nothing retrieved")
+        if missing_names:
+            return self._refuse(lang, related, f"not in the article: {', '.join(missing_names)}")
+        top = scored[0]
+        if top.dense < DENSE_FLOOR and top.lexical == 0:
+            return self._refuse(lang, related, f"best sentence similarity {top.dense:.3f} < {DENSE_FLOOR}")
+        kind = kind or factoid.question_type(question)
+        if kind == factoid.OTHER:
+            if top.dense < OTHER_DENSE and top.lexical < OTHER_LEXICAL:
+                return self._refuse(lang, related, "open question without a close sentence")
+            return self._open_answer(lang, scored)
+        return self._typed_answer(question, query, lang, kind, scored, query_vec, lowercase_vocab, related, subject)
+
+    def _typed_answer(self, question, query, lang, kind, scored, query_vec, vocab, related, subject="") -> Draft:
+        """Candidates of the asked type from the sentences close to the best one; the winner
+        maximises sentence score + similarity of its own context to the question."""
+        pool = []  # (sentence, candidate, context)
+        for s in scored[:TYPED_SENTENCES]:
+            if s.score < scored[0].score - TYPED_MARGIN:
+                break
+            cands = factoid.candidates(s.sentence.text, kind, vocab)
+            for i, original in enumerate(cands):
+                c = _without_asked_words(original, question, kind)
+                if c is None or (subject and _names_overlap(c.text, subject)):
+                    continue
+                descriptors = original.text[: c.start - original.start]  # "Menteri Pertahanan Rusia"
+                pool.append((s, c, f"{_context(s.sentence.text, cands, i, kind)} {descriptors}".strip()))
+        if not pool:
+            return self._refuse(lang, related, f"no {kind} in the closest sentences")
+        sims = self.scorer.passage_vectors([ctx for _, _, ctx in pool]) @ query_vec
+        totals = [
+            sim
+            + s.score
+            + CANDIDATE_BONUS * _cue(kind, s.sentence.text, c)
+            + CONTEXT_LEXICAL * lexical_overlap(query, ctx)
+            for (s, c, ctx), sim in zip(pool, sims, strict=True)
+        ]
+        sentence, choice, _ = pool[int(np.argmax(totals))]
+        answer = factoid.render(choice.text, lang)
+        return Draft(True, render("factoid", lang, answer=answer, marker=slot(0)), [sentence.sentence], related)
+
+    def _open_answer(self, lang: str, scored: list[ScoredSentence]) -> Draft:
+        top = scored[0]
+        cited = [top.sentence]
+        runner = next((s for s in scored[1:] if s.sentence.doc_id == top.sentence.doc_id), None)
+        if runner and runner.score >= top.score - SECOND_SENTENCE_MARGIN:
+            cited.append(runner.sentence)
+        # "In this agreement, ..." right after the best sentence spells out what it introduced
+        follower = next((s.sentence for s in scored if _continues(s.sentence, top.sentence)), None)
+        if follower and follower not in cited:
+            cited.append(follower)
+        cited.sort(key=lambda s: (s.doc_id, s.start))
+        parts = [render("according", lang, quote=s.text, marker=slot(i)) for i, s in enumerate(cited)]
+        return Draft(True, " ".join(parts), cited, [])
+
+    def _refuse(self, lang: str, related, reason: str) -> Draft:
+        return Draft(False, render("refusal", lang), [], list(related), reason)
+
+
+_BACK_REFERENCE = re.compile(r"^\W*(?:\w+\W+){0,3}?(ini|itu|tersebut|this|that|these|those|it)\b", re.IGNORECASE)
+
+
+def _continues(candidate, top) -> bool:
+    """``candidate`` directly follows ``top`` in its paragraph and refers back to it."""
+    return (
+        candidate.doc_id == top.doc_id
+        and candidate.paragraph == top.paragraph
+        and 0 <= candidate.start - top.end <= 2
+        and bool(_BACK_REFERENCE.match(candidate.text))
+    )
+
+
+def _asked(word: str, asked: list[str]) -> bool:
+    """Same word, or a cognate across the two languages (Russian/Rusia: same start, close spelling)."""
+    word = word.lower().strip("().,")
+    return any(
+        w == word or (w[:3] == word[:3] and difflib.SequenceMatcher(None, w, word).ratio() >= 0.8) for w in asked
+    )
+
+
+def _names_overlap(candidate: str, text: str) -> bool:
+    asked = [w for w in tokenize(text) if len(w) >= 3]
+    return any(_asked(w, asked) for w in candidate.split() if len(w.strip("().,")) >= 3)
+
+
+def _without_asked_words(c, question: str, kind: str):
+    """Drop what the question already names: the thing asked about is not the answer.
+
+    A name whose last word (the head: "Andrei Belousov") is in the question is the
+    subject, so it goes; descriptors the question repeats ("Menteri Pertahanan Rusia")
+    are trimmed from the front, leaving the name that answers ("Andrei Belousov").
+    """
+    if kind not in (factoid.PERSON, factoid.PLACE):
+        return c
+    asked = [w for w in tokenize(question) if len(w) >= 3]
+    words = list(re.finditer(r"\S+", c.text))
+    if not asked or not words:
+        return c
+    if _asked(words[-1].group(), asked):
+        return None
+    last_asked = max((i for i, w in enumerate(words) if _asked(w.group(), asked)), default=-1)
+    if last_asked < 0:
+        return c
+    rest = words[last_asked + 1 :]
+    while rest and rest[0].group().startswith("("):  # a dangling "(Menhan)"
+        rest = rest[1:]
+    if not rest:
+        return None
+    start = rest[0].start()
+    return factoid.Candidate(c.kind, c.start + start, c.end, c.text[start:])
+
+
+def _cue(kind: str, sentence: str, c) -> bool:
+    return (kind == factoid.PLACE and factoid.place_cue(sentence, c)) or (
+        kind == factoid.PERSON and factoid.has_title(c)
+    )
+
+
+def _context(sentence: str, cands, i: int, kind: str) -> str:
+    """What candidate ``i`` is about: the few words just before it, in its own clause.
+
+    In both languages the predicate a date, figure or name belongs to comes right before
+    it ("di Samudra Arktik pada 3 Oktober 2024", "meningkat sebesar 3,5%", "bertemu
+    dengan ... Zhang Youxia"). The candidate itself is left out: its embedding would
+    dominate the comparison (every figure looks alike to the model).
+    """
+    words = 5 if kind in (factoid.PERSON, factoid.PLACE) else 3  # "latihan perang di perairan sekitar"
+    c = cands[i]
+    floor = cands[i - 1].end if i > 0 else 0
+    left = sentence[floor : c.start]
+    left = re.split(r"[,;:()]", left)[-1]
+    context = " ".join(left.split()[-words:])
+    return context or sentence[c.start : c.end]

@@ -1,0 +1,15 @@
+"""Wiring for the app: settings → index (building it if needed) → assistant."""
+
+from __future__ import annotations
+
+from app.answer_llm import make_chat_model
+from app.pipeline import Assistant
+from index.service import open_index
+from index.settings import Settings
+
+
+def build_assistant(settings: Settings, embedder=None, client=None, chat_model=None) -> Assistant:
+    index = open_index(settings, embedder=embedder, client=client)
+    index.ensure_built()
+    chat_model = chat_model if chat_model is not None else make_chat_model(settings)
+    return Assistant(index, chat_model=chat_model, llm_timeout=settings.llm_timeout)
