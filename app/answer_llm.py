@@ -56,6 +56,8 @@ def generate(chat_model, question: str, lang: str, evidence: list, sources: dict
     except LLMFailure:
         raise
     except Exception as exc:  # network errors, server errors, timeouts from the client
+        if not pieces and "no generation chunks" in str(exc).lower():  # LangChain's word for an empty stream
+            raise LLMFailure("the model returned nothing") from exc
         raise LLMFailure(f"{type(exc).__name__}: {str(exc)[:120]}") from exc
     raw = "".join(pieces).strip()
     refusal = render("refusal", lang)

@@ -33,7 +33,7 @@ def needs_context(question: str) -> bool:
 def condense(question: str, history: list[tuple[str, str]] | list[list[str]] | None) -> str:
     """A retrieval query for ``question`` that includes the needed context from ``history``."""
     question = (question or "").strip()
-    if not history or not needs_context(question):
+    if not question or not history or not needs_context(question):
         return question
     last_q, last_a = (list(history[-1]) + ["", ""])[:2]
     answer = re.sub(r"\[\d+\]", "", last_a or "").strip()

@@ -1,0 +1,88 @@
+"""`python -m app ask/eval` as a user runs them."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from index.settings import PROJECT_ROOT
+
+
+def run(args, home, timeout=600):
+    env = dict(os.environ, BERITA_HOME=str(home))
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args], capture_output=True, text=True, cwd=PROJECT_ROOT, env=env, timeout=timeout
+    )
+
+
+@pytest.fixture
+def home(tmp_path, model_home, real_embedder):
+    (tmp_path / "models").symlink_to(model_home / "models", target_is_directory=True)  # converted once
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["ask", ""], "the question is empty"),
+        (["ask"], "the question is empty"),
+        (["ask", "x", "--history", "/nonexistent.json"], "cannot read history file"),
+        (["ask", "--batch", "/nonexistent.jsonl"], "not found"),
+        (["ask", "x", "-k", "0"], "between 1 and 50"),
+        (["ask", "x", "--llm-gguf", "/nonexistent.gguf"], "not found"),
+    ],
+)
+def test_bad_input_gets_one_clear_line(tmp_path, args, message):
+    result = run(args, tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().startswith("error:") and message in result.stderr, result.stderr
+
+
+@pytest.mark.slow
+def test_ask_text_json_history_and_batch(home, tmp_path):
+    text = run(["ask", "When was the Arctic exercise?"], home)
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.startswith("3 October 2024 [1]\n[1] China dan Rusia Tingkatkan Kerja Sama Pertahanan, ¶2")
+
+    history = tmp_path / "history.json"
+    history.write_text(json.dumps([["When was the Arctic exercise?", "3 October 2024 [1]"]]))
+    result = json.loads(run(["ask", "Where was it held?", "--json", "--history", str(history)], home).stdout)
+    assert result["answerable"] and "Arktik" in result["text"] and result["citations"][0]["start"] > 0
+
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text(
+        '{"id": "a", "question": "Siapa yang ditemui Belousov?", "history": []}\n'
+        '{"id": "b", "question": "Siapa presiden Indonesia?"}\n'
+    )
+    lines = [json.loads(line) for line in run(["ask", "--batch", str(batch), "--json"], home).stdout.splitlines()]
+    assert [(r["id"], r["answerable"], r["language"]) for r in lines] == [("a", True, "id"), ("b", False, "id")]
+
+
+@pytest.mark.slow
+def test_eval_prints_every_metric(home):
+    result = run(["eval"], home)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for name in (
+        "answer_accuracy",
+        "citation_recall",
+        "citation_precision",
+        "refusal_accuracy",
+        "language_match",
+        "verbatim_citations",
+        "retrieval_recall@3",
+        "latency ms (p50 / p95)",
+        "end_to_end",
+    ):
+        assert name in out
+    metrics = dict(
+        line.split()
+        for line in out.splitlines()
+        if line
+        and line.split()[0].endswith(("accuracy", "recall", "match", "citations", "@3"))
+        and len(line.split()) == 2
+    )
+    assert float(metrics["answer_accuracy"]) >= 0.9 and float(metrics["refusal_accuracy"]) == 1.0
+    assert float(metrics["citation_recall"]) >= 0.95 and float(metrics["verbatim_citations"]) == 1.0

@@ -1,0 +1,36 @@
+import pytest
+
+from index.followup import condense, needs_context
+
+HISTORY = [["When was the Arctic exercise?", "3 October 2024 [1]"]]
+
+
+@pytest.mark.parametrize(
+    "question, history, expected",
+    [
+        ("Where was it held?", HISTORY, "When was the Arctic exercise? 3 October 2024 Where was it held?"),
+        ("Where was it held?", [], "Where was it held?"),
+        (
+            "  Kalau yang di Samudra Arktik?  ",
+            [["Kapan latihan di Laut Jepang?", "21 September 2024 [1]"]],
+            "Kapan latihan di Laut Jepang? 21 September 2024 Kalau yang di Samudra Arktik?",
+        ),
+        (
+            "How much did China-Russia trade increase in January-September 2024?",
+            HISTORY,
+            "How much did China-Russia trade increase in January-September 2024?",
+        ),
+        ("Who did he meet there?", [["Q?", "x" * 300]], "Q? Who did he meet there?"),
+        ("", HISTORY, ""),
+    ],
+)
+def test_condense(question, history, expected):
+    assert condense(question, history) == expected
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [("Who did he meet there?", True), ("Dan Zhang?", True), ("Which city did the Russian minister visit?", False)],
+)
+def test_needs_context(question, expected):
+    assert needs_context(question) is expected
