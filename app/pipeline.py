@@ -82,6 +82,10 @@ class Assistant:
         answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
         yield "done", answer
 
+    def warm_up(self) -> None:
+        """Load lazy parts (BM25, sentence vectors, name vectors) before the first user waits."""
+        self.ask("When was it?", backend="extractive")
+
     # -- stages ----------------------------------------------------------
     def _condense(self, state: dict) -> dict:
         with _timer(state, "condense"):

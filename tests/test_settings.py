@@ -39,3 +39,17 @@ def test_invalid_values_name_the_problem(env, message):
 def test_unknown_flag():
     with pytest.raises(ConfigError, match="unknown setting"):
         Settings.load(env={}, colour="red")
+
+
+def test_ui_binds_to_loopback_without_share_link_and_login_is_optional():
+    from app.ui import launch_options
+
+    default = launch_options(Settings.load(env={}))
+    assert (default["server_name"], default["server_port"], default["share"], default["auth"]) == (
+        "127.0.0.1",
+        7860,
+        False,
+        None,
+    )
+    custom = launch_options(Settings.load(env={"BERITA_AUTH": "ana:s3cret:x", "BERITA_PORT": "8080"}, host="0.0.0.0"))
+    assert (custom["server_name"], custom["server_port"], custom["auth"]) == ("0.0.0.0", 8080, ("ana", "s3cret:x"))
