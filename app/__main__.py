@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from index.errors import BeritaError
+from index.errors import run_cli
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,15 +61,7 @@ FLAGS = (
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        return _run(args)
-    except BeritaError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    return run_cli(_run, _parser().parse_args(argv))
 
 
 def _run(args) -> int:

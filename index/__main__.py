@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from index.errors import BeritaError
+from index.errors import run_cli
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,15 +28,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        return _run(args)
-    except BeritaError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    return run_cli(_run, _parser().parse_args(argv))
 
 
 def _run(args) -> int:

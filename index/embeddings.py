@@ -47,42 +47,27 @@ class SentenceEmbeddings(Embeddings):
         return int(self.model.get_embedding_dimension())
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self._encode(texts, self._doc_prompt)
+        return self.embed_passages(texts).tolist() if texts else []
 
     def embed_query(self, text: str) -> list[float]:
-        return self._encode([text], self._query_prompt)[0]
+        return self.embed_queries([text])[0].tolist()
 
     def embed_queries(self, texts: list[str]):
         """Query-side vectors for several texts at once, as a numpy array."""
-        return self.model.encode(
-            list(texts),
-            prompt_name=self._query_prompt,
-            normalize_embeddings=True,
-            batch_size=self.batch_size,
-            show_progress_bar=False,
-        )
+        return self._encode(texts, self._query_prompt)
 
     def embed_passages(self, texts: list[str]):
         """Document-side vectors as a numpy array (for in-memory sentence scoring)."""
-        return self.model.encode(
-            list(texts),
-            prompt_name=self._doc_prompt,
-            normalize_embeddings=True,
-            batch_size=self.batch_size,
-            show_progress_bar=False,
-        )
+        return self._encode(texts, self._doc_prompt)
 
-    def _encode(self, texts: list[str], prompt_name: str | None) -> list[list[float]]:
-        if not texts:
-            return []
-        vectors = self.model.encode(
+    def _encode(self, texts: list[str], prompt_name: str | None):
+        return self.model.encode(
             list(texts),
             prompt_name=prompt_name,
             normalize_embeddings=True,
             batch_size=self.batch_size,
             show_progress_bar=False,
         )
-        return vectors.tolist()
 
 
 def load_embedder(settings: Settings) -> SentenceEmbeddings:

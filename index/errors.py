@@ -30,3 +30,17 @@ class StoreError(BeritaError):
 
 class InputError(BeritaError):
     """A question or other user input is unusable."""
+
+
+def run_cli(run, args) -> int:
+    """Run a CLI command: project errors become one ``error:`` line and exit 2, never a traceback."""
+    import sys
+
+    try:
+        return run(args)
+    except BeritaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

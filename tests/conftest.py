@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import chromadb
+import httpx
 import pytest
 from chromadb.config import Settings as ChromaSettings
 from langchain_core.embeddings import DeterministicFakeEmbedding
@@ -76,3 +80,26 @@ def real_assistant(real_index):
 @pytest.fixture(scope="session")
 def article_text() -> str:
     return ARTICLE.read_text(encoding="utf-8")
+
+
+@contextmanager
+def serving(command: list[str], url: str, log: Path, timeout: float = 120, **popen):
+    """Run a server process until the block ends; wait until ``url`` answers 200 first."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, **popen)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, f"{command[:3]} exited early:\n{log.read_text()[-3000:]}"
+            assert time.monotonic() < deadline, f"{command[:3]} did not answer at {url} within {timeout:g} s"
+            time.sleep(0.3)
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -5,16 +5,14 @@ Screenshots and the measured time-to-first-text land in tests/artifacts/.
 
 import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from index.settings import PROJECT_ROOT
-from tests.conftest import free_port
+from tests.conftest import free_port, serving
 
 pytestmark = pytest.mark.slow
 
@@ -39,32 +37,11 @@ def app_url(tmp_path_factory, model_home, real_embedder):
     home = tmp_path_factory.mktemp("browser-home")
     (home / "models").symlink_to(model_home / "models", target_is_directory=True)  # converted once
     port = free_port()
-    log = home / "app.log"
     env = dict(os.environ, BERITA_HOME=str(home), PYTHONUNBUFFERED="1")
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "app", "--port", str(port)],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
     url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, log.read_text()[-3000:]
-            assert time.monotonic() < deadline, "the app did not start within 180 s"
-            time.sleep(0.5)
+    command = [sys.executable, "-m", "app", "--port", str(port)]
+    with serving(command, url, home / "app.log", timeout=180, cwd=PROJECT_ROOT, env=env):
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")

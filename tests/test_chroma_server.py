@@ -1,15 +1,12 @@
 """The Chroma server path: a real `chroma run` on loopback, indexed and searched through HTTP."""
 
 import shutil
-import subprocess
-import time
 
-import httpx
 import pytest
 
 from index.service import open_index
 from index.settings import Settings
-from tests.conftest import free_port
+from tests.conftest import free_port, serving
 
 pytestmark = pytest.mark.slow
 
@@ -19,26 +16,9 @@ def chroma_server(tmp_path):
     exe = shutil.which("chroma")
     assert exe, "the `chroma` command (from the chromadb package) is missing: pip install -r requirements.txt"
     port = free_port()
-    proc = subprocess.Popen(
-        [exe, "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(tmp_path / "server-data")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, "chroma run exited early"
-            assert time.monotonic() < deadline, "chroma run did not answer within 60 s"
-            time.sleep(0.3)
+    command = [exe, "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(tmp_path / "server-data")]
+    with serving(command, f"http://127.0.0.1:{port}/api/v2/heartbeat", tmp_path / "chroma.log", timeout=60):
         yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def test_index_and_search_through_a_chroma_server(chroma_server, real_embedder, tmp_path):

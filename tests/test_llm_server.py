@@ -4,18 +4,15 @@ Gemma 3 270M is a small base model: this judges the plumbing (request, streaming
 marker parsing or fallback), not the quality of its answers.
 """
 
-import subprocess
 import sys
-import time
 
-import httpx
 import pytest
 
 from app.answer_llm import LlamaCppChat, make_chat_model
 from app.citations import check_agreement
 from app.pipeline import Assistant
 from index.settings import Settings
-from tests.conftest import free_port
+from tests.conftest import free_port, serving
 
 pytestmark = pytest.mark.slow
 
@@ -30,42 +27,11 @@ def gguf(tmp_path_factory):
 @pytest.fixture(scope="module")
 def llama_server(gguf, tmp_path_factory):
     port = free_port()
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
+               "--port", str(port), "--n_ctx", "4096", "--model_alias", "gemma"]
     log = tmp_path_factory.mktemp("llama-log") / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "llama_cpp.server",
-                "--model",
-                str(gguf),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--n_ctx",
-                "4096",
-                "--model_alias",
-                "gemma",
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, log.read_text()[-2000:]
-            assert time.monotonic() < deadline, "llama.cpp server did not start within 120 s"
-            time.sleep(0.5)
+    with serving(command, f"http://127.0.0.1:{port}/v1/models", log, timeout=120):
         yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def check_plumbing(answer, events):
