@@ -102,7 +102,7 @@ def evaluate(assistant, examples: list[Example], backend: str | None = None, sou
             relevant = [c for c in answer.citations if any(e.lower() in c.text.lower() for e in ex.evidence)]
             report.citations_relevant += len(relevant)
             report.cited_recall_hits += bool(relevant)
-            hits = assistant.index.retriever.search(answer.query, k=3)
+            hits = assistant.index.retriever.search(answer.query, k=3) if answer.query else []
             report.retrieval_hits += first_relevant_rank(hits, ex.evidence) is not None
             ok = ok and bool(relevant)
         report.answer_ok += ok

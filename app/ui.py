@@ -365,9 +365,11 @@ def build_demo(assistant, settings) -> gr.Blocks:
             ui.show_citation, [cite_target, turns, details, ui_lang], [sources, article], api_name=False
         ).then(None, js=SCROLL_JS)
         lib_out = [status, library, remove_pick]
-        upload.upload(ui.add_file, [upload, ui_lang], lib_out, api_name=False)
-        add.click(ui.add_text, [paste_title, paste_text, ui_lang], lib_out, api_name=False)
-        remove.click(ui.remove, [remove_pick, ui_lang], lib_out, api_name=False)
+        # library changes run one at a time: each re-syncs the index and the BM25 cache
+        one = dict(api_name=False, concurrency_id="library", concurrency_limit=1)
+        upload.upload(ui.add_file, [upload, ui_lang], lib_out, **one)
+        add.click(ui.add_text, [paste_title, paste_text, ui_lang], lib_out, **one)
+        remove.click(ui.remove, [remove_pick, ui_lang], lib_out, **one)
         ui_lang.change(
             ui.relabel,
             [ui_lang],
