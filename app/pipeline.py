@@ -38,11 +38,15 @@ class Assistant:
         self._grounding: Grounding | None = None
         self._vocab: frozenset[str] = frozenset()
         self._sources: dict[str, str] = {}
-        self.chain = (
+        # condense → retrieve → evidence, shared by both answerers
+        self.prepare = (
             RunnableLambda(self._condense, name="condense")
             | RunnableLambda(self._retrieve, name="retrieve")
             | RunnableLambda(self._evidence, name="evidence")
         )
+        # → answer → cite: the offline answerer (the chat model streams, so it runs as a generator)
+        self.answer_offline = RunnableLambda(self._draft, name="answer") | RunnableLambda(self._cite, name="cite")
+        self.chain = self.prepare | self.answer_offline  # the whole offline pipeline as one runnable
 
     @property
     def has_llm(self) -> bool:
@@ -71,13 +75,12 @@ class Assistant:
         if len(question) > MAX_QUESTION_CHARS:
             question = question[:MAX_QUESTION_CHARS]
             notices.append(render("truncated", lang, limit=MAX_QUESTION_CHARS))
-        state = {"question": question, "history": history, "lang": lang, "k": k, "timings": {}}
-        state = self.chain.invoke(state)
-        use_llm = self.has_llm and backend != "extractive"
-        if use_llm:
-            answer = yield from self._answer_llm(state, notices)
+        state = {"question": question, "history": history, "lang": lang, "k": k, "timings": {}, "notices": notices}
+        state = self.prepare.invoke(state)
+        if self.has_llm and backend != "extractive":
+            answer = yield from self._answer_llm(state)
         else:
-            answer = self._answer_extractive(state, notices)
+            answer = self.answer_offline.invoke(state)
             yield "token", answer.text
         answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
         yield "done", answer
@@ -108,9 +111,9 @@ class Assistant:
             state["missing"] = self._grounding.missing(state["question"], state["lang"])
         return state
 
-    def _answer_extractive(self, state: dict, notices: list[str]) -> Answer:
+    def _draft(self, state: dict) -> dict:
         with _timer(state, "answer"):
-            draft = self.extractive.answer(
+            state["draft"] = self.extractive.answer(
                 state["question"],
                 state["query"],
                 state["lang"],
@@ -121,11 +124,16 @@ class Assistant:
                 kind=_question_kind(state["question"], state["history"]),
                 subject=_pronoun_subject(state["question"], state["history"]),
             )
+        return state
+
+    def _cite(self, state: dict) -> Answer:
+        with _timer(state, "cite"):
+            draft = state["draft"]
             text, citations = number_slots(draft.text, draft.cited, self._sources)
         related = [] if draft.answerable else draft.related
-        return self._result(state, text, draft.answerable, citations, related, notices, "extractive")
+        return self._result(state, text, draft.answerable, citations, related, state["notices"], "extractive")
 
-    def _answer_llm(self, state: dict, notices: list[str]):
+    def _answer_llm(self, state: dict):
         from app.answer_llm import LLMFailure, generate
 
         evidence = [s.sentence for s in state["scored"][:EVIDENCE_SENTENCES]]
@@ -136,15 +144,15 @@ class Assistant:
             )
         except LLMFailure as failure:
             state["timings"]["answer_llm"] = (time.perf_counter() - t0) * 1000
-            notices.append(render("llm_fallback", state["lang"], reason=str(failure)))
-            answer = self._answer_extractive(state, notices)
+            state["notices"].append(render("llm_fallback", state["lang"], reason=str(failure)))
+            answer = self.answer_offline.invoke(state)
             yield "replace", answer.text
             return answer
         state["timings"]["answer_llm"] = (time.perf_counter() - t0) * 1000
         if dropped:
-            notices.append(render("dropped_markers", state["lang"], markers=" ".join(dropped)))
+            state["notices"].append(render("dropped_markers", state["lang"], markers=" ".join(dropped)))
         related = [s.sentence for s in state["scored"][:2]] if refused else []
-        return self._result(state, text, not refused, citations, related, notices, "llm")
+        return self._result(state, text, not refused, citations, related, state["notices"], "llm")
 
     def _condense_llm(self, state: dict) -> str | None:
         turns = "\n".join(f"User: {q}\nAssistant: {a}" for q, a in state["history"][-3:])

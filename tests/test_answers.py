@@ -107,6 +107,15 @@ def test_instructions_in_questions_are_not_obeyed(real_assistant, question):
 def test_result_carries_passages_scores_and_timings(real_assistant):
     answer = real_assistant.ask("When was the Arctic exercise?")
     assert len(answer.passages) == 4 and all(p.score > 0 for p in answer.passages)
-    assert {"condense", "retrieve", "evidence", "answer", "total"} <= set(answer.timings_ms)
+    assert {"condense", "retrieve", "evidence", "answer", "cite", "total"} <= set(answer.timings_ms)
     data = answer.to_dict()
     assert data["citations"][0]["n"] == 1 and data["language"] == "en"
+
+
+def test_the_offline_pipeline_is_one_langchain_runnable(real_assistant):
+    names = [step.name for step in real_assistant.chain.steps]
+    assert names == ["condense", "retrieve", "evidence", "answer", "cite"]
+    state = {"question": "When was the Arctic exercise?", "history": [], "lang": "en", "k": None, "timings": {},
+             "notices": []}
+    answer = real_assistant.chain.invoke(state)
+    assert answer.text == "3 October 2024 [1]"
