@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.lexical import tokenize
+from index.lexical import same_root, stem, tokenize
 
 LEXICAL_WEIGHT = 0.15  # one full lexical match is worth about the dense gap between rank 1 and 5
 
@@ -36,9 +36,13 @@ class ScoredSentence:
 
 
 def sentences_of(hits) -> list[Sentence]:
+    """The sentences of retrieved chunks, remembering each chunk's rank."""
+    return sentences_of_chunks([hit.chunk for hit in hits])
+
+
+def sentences_of_chunks(chunks) -> list[Sentence]:
     out = []
-    for rank, hit in enumerate(hits, start=1):
-        c = hit.chunk
+    for rank, c in enumerate(chunks, start=1):
         for span in c.sentences:
             text = c.text[span.start - c.start : span.end - c.start]
             out.append(Sentence(c.doc_id, c.title, c.paragraph, span.start, span.end, text, rank))
@@ -46,13 +50,14 @@ def sentences_of(hits) -> list[Sentence]:
 
 
 def lexical_overlap(query: str, text: str) -> float:
-    """Share of the query's informative words found in ``text`` (prefix match for affixed forms)."""
+    """Share of the query's informative words found in ``text``, affixed forms included
+    ("ditemui" finds "bertemu", "perdagangan" finds "dagang")."""
     wanted = set(tokenize(query))
     if not wanted:
         return 0.0
     have = set(tokenize(text))
-    prefixes = {t[:5] for t in have if len(t) >= 5}
-    found = sum(1 for t in wanted if t in have or (len(t) >= 5 and t[:5] in prefixes))
+    stems = {stem(t) for t in have}
+    found = sum(1 for t in wanted if t in have or stem(t) in stems or any(same_root(t, h) for h in have))
     return found / len(wanted)
 
 

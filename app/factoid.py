@@ -16,6 +16,7 @@ _TYPE_PATTERNS = [
     (DATE, r"^\s*(when|since when|what (date|year|day|month)|which (date|year|day|month)|in what year)\b"),
     (DATE, r"\b(kapan|sejak kapan|tanggal berapa|(pada )?tahun berapa|bulan apa|hari apa)\b"),
     (NUMBER, r"^\s*(how (much|many|large|big|long)|what (percentage|share|amount|value|number))\b"),
+    (NUMBER, r"^\s*what (is|was|were|are) the (value|amount|number|percentage|share|size|total|price|cost)\b"),
     (NUMBER, r"\b(berapa|seberapa)\b"),
     (PERSON, r"^\s*(who|whom|whose)\b"),
     (PERSON, r"\b(siapa|siapakah)\b"),
@@ -55,6 +56,18 @@ TITLES = frozenset(
     general minister president vice chairman chair head director governor mayor king queen prime mr mrs ms
     """.split()
 )
+# Offices across the two languages: a question asking for "the president" wants a
+# person with that office, not any titled person.
+OFFICES = {
+    "president": {"presiden", "president"}, "presiden": {"presiden", "president"},
+    "minister": {"menteri", "menhan", "menlu", "minister"}, "menteri": {"menteri", "menhan", "menlu", "minister"},
+    "general": {"jenderal", "jend", "general"}, "jenderal": {"jenderal", "jend", "general"},
+    "chairman": {"ketua", "chairman", "chair"}, "ketua": {"ketua", "chairman", "chair"},
+    "vice": {"wakil", "vice", "deputy"}, "wakil": {"wakil", "vice", "deputy"}, "deputy": {"wakil", "vice", "deputy"},
+    "governor": {"gubernur", "governor"}, "gubernur": {"gubernur", "governor"},
+    "king": {"raja", "king"}, "raja": {"raja", "king"}, "mayor": {"walikota", "mayor"},
+    "ceo": {"ceo", "direktur"}, "director": {"direktur", "director"}, "direktur": {"direktur", "director"},
+}
 # Words just before a place name.
 PLACE_CUES = frozenset("di ke dari menuju mengunjungi kunjungi in at to from visited visit visiting near".split())
 
@@ -126,8 +139,8 @@ def _names(sentence: str, lowercase_vocab: frozenset[str]) -> list[Candidate]:
 def _fits(c: Candidate, sentence: str, kind: str) -> bool:
     words = [w.strip("().").lower() for w in c.text.split()]
     has_title = any(w in TITLES for w in words)
-    if kind == PERSON:
-        return has_title or (len(words) >= 2 and not place_cue(sentence, c))
+    if kind == PERSON:  # "who" may also be answered by a country or an organisation
+        return has_title or not place_cue(sentence, c)
     return not has_title  # a place: any name that is not a titled person
 
 
@@ -138,6 +151,16 @@ def place_cue(sentence: str, c: Candidate) -> bool:
 
 def has_title(c: Candidate) -> bool:
     return any(w.strip("().").lower() in TITLES for w in c.text.split())
+
+
+def offices_asked(question: str) -> list[set[str]]:
+    """The offices a question names ("president of France" → {presiden, president})."""
+    return [OFFICES[w] for w in re.findall(r"[^\W\d_]+", question.lower()) if w in OFFICES]
+
+
+def holds_office(text: str, offices: list[set[str]]) -> bool:
+    words = {w.strip("().").lower() for w in text.split()}
+    return all(words & office for office in offices)
 
 
 def render(text: str, lang: str) -> str:
@@ -174,3 +197,18 @@ def render(text: str, lang: str) -> str:
 def _swap_separators(text: str) -> str:
     """Indonesian "1.000,5" → English "1,000.5"."""
     return re.sub(r"\d+(?:[.,]\d+)+", lambda m: m.group().replace(".", "\0").replace(",", ".").replace("\0", ","), text)
+
+
+_COUNT_QUESTION = re.compile(
+    r"\bhow many\b|\bberapa (jumlah|banyak|orang|kali|unit|buah|kapal|pesawat|tentara|personel|negara)\b"
+    r"|\bjumlah\b", re.IGNORECASE
+)
+
+
+def asks_count(question: str) -> bool:
+    """ "How many ships", "berapa jumlah tentara": a count, not a share or a sum of money."""
+    return bool(_COUNT_QUESTION.search(question))
+
+
+def is_count(candidate: str) -> bool:
+    return not re.search(rf"%|persen|percent|{_CURRENCY}", candidate, re.IGNORECASE)

@@ -88,7 +88,7 @@ class Grounding:
 
     def _known_words(self, run: str) -> bool:
         words = [w.lower() for w in re.split(r"[\s-]+", run) if w.lower() not in ("of", "the")]
-        return all(w in self.words for w in words)
+        return all(w in self.words or w in self.vocabulary for w in words)
 
     def _fuzzy(self, run: str) -> bool:
         low = run.lower()

@@ -16,7 +16,7 @@ from langchain_core.runnables import RunnableLambda
 from app import factoid, language
 from app.answer_extractive import ExtractiveAnswerer
 from app.citations import number_slots
-from app.evidence import EvidenceScorer, sentences_of
+from app.evidence import EvidenceScorer, sentences_of, sentences_of_chunks
 from app.grounding import Grounding
 from app.prompts import render
 from app.result import Answer, Passage
@@ -123,6 +123,7 @@ class Assistant:
                 self._vocab,
                 kind=_question_kind(state["question"], state["history"]),
                 subject=_pronoun_subject(state["question"], state["history"]),
+                top_chunks=_close_to_best(state["hits"]),
             )
         return state
 
@@ -173,7 +174,7 @@ class Assistant:
         docs = self.index.documents()
         self._sources = {doc_id: doc.text for doc_id, doc in docs.items()}
         texts = [c.text for c in chunks] + [d.title for d in docs.values()]
-        self._vocab = frozenset(w for t in texts for w in re.findall(r"\b[a-z][\w-]*", t))
+        self._vocab = ordinary_words([s.text for s in sentences_of_chunks(chunks)] + [d.title for d in docs.values()])
         self._grounding = Grounding(self.scorer, texts)
         self._corpus_key = key
 
@@ -210,6 +211,29 @@ class Assistant:
         )
 
 
+CLOSE_CHUNK = 0.95  # a chunk scoring 95% of the best one is as good a place to look
+
+
+def _close_to_best(hits) -> tuple[int, ...]:
+    best = hits[0].score if hits else 0.0
+    return tuple(rank for rank, h in enumerate(hits, start=1) if h.score >= CLOSE_CHUNK * best)
+
+
+def ordinary_words(sentences: list[str]) -> frozenset[str]:
+    """Lower-cased words that are not names: seen in lower case, or capitalised only when
+    starting a sentence ("Sementara itu", "Kedekatan ini")."""
+    lower, capital_inside, capital_first = set(), set(), set()
+    for sentence in sentences:
+        for i, word in enumerate(re.findall(r"[^\W\d_][\w-]*", sentence)):
+            if word[0].islower():
+                lower.add(word.lower())
+            elif i == 0:
+                capital_first.add(word.lower())
+            else:
+                capital_inside.add(word.lower())
+    return frozenset(lower | (capital_first - capital_inside))
+
+
 def _question_kind(question: str, history) -> str:
     """A follow-up without its own question word ("Kalau yang di Samudra Arktik?") asks
     the same kind of thing as the turn before it."""
@@ -222,11 +246,11 @@ def _question_kind(question: str, history) -> str:
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|his|her|they|them|dia|ia|beliau|mereka|-?nya)\b", re.IGNORECASE)
 
 
-def _pronoun_subject(question: str, history) -> str:
-    """For "Who did he meet there?", the previous question names who "he" is."""
+def _pronoun_subject(question: str, history) -> tuple[str, str] | None:
+    """For "Who did he meet there?", the previous turn names who "he" is."""
     if history and _PERSON_PRONOUN.search(question) and needs_context(question):
-        return history[-1][0]
-    return ""
+        return history[-1][0], re.sub(r"\[\d+\]", "", history[-1][1])
+    return None
 
 
 class _timer:

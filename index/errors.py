@@ -44,3 +44,11 @@ def run_cli(run, args) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: still one line for the user; BERITA_DEBUG=1 shows the traceback
+        import os
+
+        if os.environ.get("BERITA_DEBUG"):
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {exc} (set BERITA_DEBUG=1 for details and report it)",
+              file=sys.stderr)
+        return 1

@@ -71,3 +71,31 @@ class BM25Index:
         if not known:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._model.get_scores(known), dtype=np.float32)
+
+
+_SUFFIXES = ("nya", "lah", "kah", "kan", "an", "i")
+_PREFIXES = ("meng", "meny", "peng", "peny", "mem", "men", "pem", "pen", "ber", "ter", "per", "di", "ke", "se", "me",
+             "pe", "be")
+
+
+def stem(word: str) -> str:
+    """A light Indonesian stemmer (affixes only): "ditemui", "bertemu" → "temu".
+
+    Good enough to match word forms in overlap scores; it is not a dictionary stemmer,
+    so English words pass through mostly unchanged and a few roots are over-cut.
+    """
+    w = word.lower()
+    for suffix in _SUFFIXES:
+        if w.endswith(suffix) and len(w) - len(suffix) >= 4:
+            w = w[: -len(suffix)]
+            break
+    for prefix in _PREFIXES:
+        if w.startswith(prefix) and len(w) - len(prefix) >= 4:
+            return w[len(prefix) :]
+    return w
+
+
+def same_root(a: str, b: str) -> bool:
+    """Stems equal, or equal but for a first consonant dropped by a nasal prefix (tuduh/menuduh)."""
+    sa, sb = stem(a), stem(b)
+    return sa == sb or (min(len(sa), len(sb)) >= 4 and (sa[1:] == sb or sb[1:] == sa))

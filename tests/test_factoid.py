@@ -53,7 +53,8 @@ def test_numbers_skip_dates_and_keep_units():
 def test_names_skip_sentence_starting_words():
     s = "Di pertemuan ini Belousov bertemu dengan Jenderal Zhang Youxia di Beijing."
     vocab = frozenset({"di", "pertemuan"})
-    assert [c.text for c in candidates(s, PERSON, vocab)] == ["Jenderal Zhang Youxia"]
+    # "who" may be a person or a country; a name after "di" is a place
+    assert [c.text for c in candidates(s, PERSON, vocab)] == ["Belousov", "Jenderal Zhang Youxia"]
     assert [c.text for c in candidates(s, PLACE, vocab)] == ["Belousov", "Beijing"]
 
 
@@ -74,3 +75,31 @@ def test_names_skip_sentence_starting_words():
 )
 def test_render_in_the_askers_language(text, lang, rendered):
     assert render(text, lang) == rendered
+
+
+@pytest.mark.parametrize(
+    "question, count",
+    [("How many ships took part?", True), ("Berapa jumlah tentara?", True), ("How much did trade grow?", False),
+     ("Berapa persen kenaikannya?", False), ("Berapa nilai perdagangan?", False)],
+)
+def test_count_questions(question, count):
+    from app.factoid import asks_count
+
+    assert asks_count(question) is count
+
+
+@pytest.mark.parametrize("candidate, count", [("3,5%", False), ("USD 168 miliar", False), ("1.200", True)])
+def test_counts_are_not_shares_or_money(candidate, count):
+    from app.factoid import is_count
+
+    assert is_count(candidate) is count
+
+
+def test_offices_must_match_across_languages():
+    from app.factoid import holds_office, offices_asked
+
+    offices = offices_asked("Who is the president of Russia?")
+    assert not holds_office("Menteri Pertahanan (Menhan) Rusia Andrei Belousov", offices)
+    assert holds_office("Presiden Vladimir Putin", offices)
+    assert holds_office("Menteri Pertahanan Rusia Andrei Belousov", offices_asked("Siapa menteri pertahanan Rusia?"))
+    assert offices_asked("When was the Arctic exercise?") == []

@@ -30,3 +30,23 @@ def test_terms_in_most_texts_do_not_vote():
     bm25 = BM25Index(["china a", "china b", "china c", "china d zhang"])
     assert list(bm25.scores("china")) == [0, 0, 0, 0]
     assert bm25.scores("china zhang")[3] > 0 and bm25.scores("china zhang")[0] == 0
+
+
+@pytest.mark.parametrize(
+    "a, b, same",
+    [
+        ("ditemui", "bertemu", True),
+        ("dituduh", "menuduh", True),
+        ("perdagangan", "dagang", True),
+        ("mendukung", "pendukung", True),
+        ("dilaksanakan", "pelaksanaan", True),
+        ("latihan", "berlatih", True),
+        ("latihan", "pertahanan", False),
+        ("exercise", "exercise", True),
+        ("china", "rusia", False),
+    ],
+)
+def test_same_root_matches_indonesian_word_forms(a, b, same):
+    from index.lexical import same_root
+
+    assert same_root(a, b) is same
