@@ -76,7 +76,9 @@ class EvidenceScorer:
         return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
 
     def query_vector(self, query: str) -> np.ndarray:
-        return np.asarray(self.embedder.embed_queries([query])[0], dtype=np.float32)
+        if hasattr(self.embedder, "query_vector"):  # reuses the vector retrieval just computed
+            return np.asarray(self.embedder.query_vector(query), dtype=np.float32)
+        return np.asarray(self.embedder.embed_query(query), dtype=np.float32)
 
     def score(self, query: str, query_vec: np.ndarray, sentences: list[Sentence]) -> list[ScoredSentence]:
         if not sentences:

@@ -38,6 +38,7 @@ class SentenceEmbeddings(Embeddings):
         self.model = model
         self.model_id = model_id
         self.batch_size = batch_size
+        self._recent: dict = {}
         prompts = getattr(model, "prompts", {}) or {}
         self._query_prompt = "query" if "query" in prompts else None
         self._doc_prompt = next((p for p in ("passage", "document") if p in prompts), None)
@@ -50,7 +51,17 @@ class SentenceEmbeddings(Embeddings):
         return self.embed_passages(texts).tolist() if texts else []
 
     def embed_query(self, text: str) -> list[float]:
-        return self.embed_queries([text])[0].tolist()
+        return self.query_vector(text).tolist()
+
+    def query_vector(self, text: str):
+        """One query's vector, remembered: retrieval and evidence scoring both need it."""
+        vector = self._recent.get(text)
+        if vector is None:
+            vector = self.embed_queries([text])[0]
+            self._recent[text] = vector
+            if len(self._recent) > 256:
+                self._recent.pop(next(iter(self._recent)))
+        return vector
 
     def embed_queries(self, texts: list[str]):
         """Query-side vectors for several texts at once, as a numpy array."""
