@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.lexical import same_root, stem, tokenize
+from index.lexical import cognate, same_root, stem, tokenize
 
 LEXICAL_WEIGHT = 0.15  # one full lexical match is worth about the dense gap between rank 1 and 5
 
@@ -50,14 +50,17 @@ def sentences_of_chunks(chunks) -> list[Sentence]:
 
 
 def lexical_overlap(query: str, text: str) -> float:
-    """Share of the query's informative words found in ``text``, affixed forms included
-    ("ditemui" finds "bertemu", "perdagangan" finds "dagang")."""
+    """Share of the query's informative words found in ``text``, affixed forms and
+    cross-language spellings included ("ditemui" finds "bertemu", "Russia" finds "Rusia")."""
     wanted = set(tokenize(query))
     if not wanted:
         return 0.0
     have = set(tokenize(text))
     stems = {stem(t) for t in have}
-    found = sum(1 for t in wanted if t in have or stem(t) in stems or any(same_root(t, h) for h in have))
+    found = sum(
+        1 for t in wanted
+        if t in have or stem(t) in stems or any(same_root(t, h) or cognate(t, h) for h in have)
+    )
     return found / len(wanted)
 
 

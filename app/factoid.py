@@ -16,7 +16,9 @@ _TYPE_PATTERNS = [
     (DATE, r"^\s*(when|since when|what (date|year|day|month)|which (date|year|day|month)|in what year)\b"),
     (DATE, r"\b(kapan|sejak kapan|tanggal berapa|(pada )?tahun berapa|bulan apa|hari apa)\b"),
     (NUMBER, r"^\s*(how (much|many|large|big|long)|what (percentage|share|amount|value|number))\b"),
-    (NUMBER, r"^\s*what (is|was|were|are) the (value|amount|number|percentage|share|size|total|price|cost)\b"),
+    (NUMBER, r"^\s*what (is|was|were|are) the "
+             r"(value|amount|number|percentage|share|size|total|price|cost|population)\b"),
+    (NUMBER, r"\b(jumlah penduduk|populasi)\b"),
     (NUMBER, r"\b(berapa|seberapa)\b"),
     (PERSON, r"^\s*(who|whom|whose)\b"),
     (PERSON, r"\b(siapa|siapakah)\b"),
@@ -66,6 +68,7 @@ OFFICES = {
     "vice": {"wakil", "vice", "deputy"}, "wakil": {"wakil", "vice", "deputy"}, "deputy": {"wakil", "vice", "deputy"},
     "governor": {"gubernur", "governor"}, "gubernur": {"gubernur", "governor"},
     "king": {"raja", "king"}, "raja": {"raja", "king"}, "mayor": {"walikota", "mayor"},
+    "prime": {"perdana", "prime"}, "perdana": {"perdana", "prime"},
     "ceo": {"ceo", "direktur"}, "director": {"direktur", "director"}, "direktur": {"direktur", "director"},
 }
 # Words just before a place name.
@@ -201,7 +204,7 @@ def _swap_separators(text: str) -> str:
 
 _COUNT_QUESTION = re.compile(
     r"\bhow many\b|\bberapa (jumlah|banyak|orang|kali|unit|buah|kapal|pesawat|tentara|personel|negara)\b"
-    r"|\bjumlah\b", re.IGNORECASE
+    r"|\bjumlah\b|\bpopulation\b|\bpopulasi\b|\bpenduduk\b", re.IGNORECASE
 )
 
 

@@ -99,3 +99,16 @@ def same_root(a: str, b: str) -> bool:
     """Stems equal, or equal but for a first consonant dropped by a nasal prefix (tuduh/menuduh)."""
     sa, sb = stem(a), stem(b)
     return sa == sb or (min(len(sa), len(sb)) >= 4 and (sa[1:] == sb or sb[1:] == sa))
+
+
+def cognate(a: str, b: str) -> bool:
+    """Spellings of one name or loanword across the two languages: Russia/Rusia,
+    Ukraine/Ukraina, Arctic/Arktik (same first letters, close spelling)."""
+    import difflib
+
+    a, b = a.lower(), b.lower()
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 4 or a[:2] != b[:2]:
+        return False
+    return difflib.SequenceMatcher(None, a, b).ratio() >= 0.8

@@ -103,3 +103,12 @@ def test_offices_must_match_across_languages():
     assert holds_office("Presiden Vladimir Putin", offices)
     assert holds_office("Menteri Pertahanan Rusia Andrei Belousov", offices_asked("Siapa menteri pertahanan Rusia?"))
     assert offices_asked("When was the Arctic exercise?") == []
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [("What is the population of Russia?", NUMBER), ("Berapa jumlah penduduk Rusia?", NUMBER),
+     ("What is the value of trade?", NUMBER), ("What is the purpose of the exercise?", OTHER)],
+)
+def test_what_is_the_quantity_questions(question, kind):
+    assert question_type(question) == kind

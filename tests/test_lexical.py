@@ -50,3 +50,14 @@ def test_same_root_matches_indonesian_word_forms(a, b, same):
     from index.lexical import same_root
 
     assert same_root(a, b) is same
+
+
+@pytest.mark.parametrize(
+    "a, b, same",
+    [("russia", "rusia", True), ("ukraine", "ukraina", True), ("america", "amerika", True), ("japan", "china", False),
+     ("tin", "tan", False)],
+)
+def test_cognates_across_languages(a, b, same):
+    from index.lexical import cognate
+
+    assert cognate(a, b) is same
