@@ -296,6 +296,7 @@ class ChatUI:
             gr.update(label=t["remove_pick"]),
             gr.update(value=t["remove"]),
             gr.update(label=t["ui_lang"]),
+            self.library(ui_lang)[0],
         )
 
     def _backends(self, labels):
@@ -391,6 +392,7 @@ def build_demo(assistant, settings) -> gr.Blocks:
                 remove_pick,
                 remove,
                 ui_lang,
+                library,
             ],
             api_name=False,
         )

@@ -19,15 +19,23 @@ _ANAPHORA = re.compile(
 _OWN_SUBJECT = re.compile(r"\b([A-Z][a-z]{2,}|\d{2,})")
 
 
+_CONTINUES = ("kalau", "and ", "dan ", "what about", "how about", "bagaimana dengan", "lalu", "terus", "then ")
+
+
 def needs_context(question: str) -> bool:
+    """Does the question lean on the previous turn?
+
+    It does when it starts like a continuation ("Kalau yang di ...", "And the one ..."),
+    or when it names nothing of its own (no name or number after its first word) and is
+    short or points back ("Where was it held?", "Who did he meet there?").
+    """
     words = question.split()
+    if question.lower().startswith(_CONTINUES):
+        return True
+    if _OWN_SUBJECT.findall(" ".join(words[1:])):
+        return False  # "Siapa yang ditemui Belousov?" stands alone
     has_pointer = bool(_ANAPHORA.search(question)) or question.lower().endswith("nya?")
-    names = [w for w in _OWN_SUBJECT.findall(" ".join(words[1:]))]
-    return (
-        len(words) <= 4
-        or (has_pointer and len(names) == 0)
-        or question.lower().startswith(("kalau", "and ", "what about"))
-    )
+    return len(words) <= 4 or has_pointer
 
 
 def condense(question: str, history: list[tuple[str, str]] | list[list[str]] | None) -> str:

@@ -30,7 +30,16 @@ def test_condense(question, history, expected):
 
 @pytest.mark.parametrize(
     "question, expected",
-    [("Who did he meet there?", True), ("Dan Zhang?", True), ("Which city did the Russian minister visit?", False)],
+    [
+        ("Who did he meet there?", True),
+        ("Where was it held?", True),
+        ("Dan Zhang?", True),
+        ("Kalau yang di Samudra Arktik?", True),
+        ("And the one in the Arctic?", True),
+        ("Siapa yang ditemui Belousov?", False),
+        ("Which city did the Russian minister visit?", False),
+        ("When was the 2024 exercise?", False),
+    ],
 )
 def test_needs_context(question, expected):
     assert needs_context(question) is expected

@@ -125,4 +125,5 @@ def test_relabel_switches_every_label(ui):
     updates = ui.relabel("id")
     assert updates[0].startswith("## Tanya artikel")
     assert updates[1]["label"] == "Pertanyaan Anda" and updates[2]["value"] == "Kirim"
+    assert "(bawaan)" in updates[-1]  # the article list too
     assert set(LABELS["en"]) == set(LABELS["id"])
