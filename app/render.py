@@ -37,14 +37,6 @@ def answer_markdown(answer: Answer, turn: int) -> str:
     return body + notes
 
 
-def streaming_markdown(text: str) -> str:
-    return escape_md(text)
-
-
-def user_markdown(text: str) -> str:
-    return escape_md(text)
-
-
 def sources_html(answer: Answer | None, turn: int, labels: dict, details: bool = False) -> str:
     if answer is None:
         return f'<div class="sources empty">{html.escape(labels["no_sources"])}</div>'

@@ -154,7 +154,7 @@ class ChatUI:
         chat = list(chat or [])
         turns = list(turns or [])
         message = message or ""
-        chat.append({"role": "user", "content": render.user_markdown(message)})
+        chat.append({"role": "user", "content": render.escape_md(message)})
         chat.append({"role": "assistant", "content": "…"})
         yield chat, "", gr.skip(), gr.skip(), turns
         history = [(t["question"], t["answer"].text) for t in turns]
@@ -171,7 +171,7 @@ class ChatUI:
                     answer = value
                     continue
                 if time.monotonic() - last >= STREAM_INTERVAL:
-                    chat[-1] = {"role": "assistant", "content": render.streaming_markdown(text)}
+                    chat[-1] = {"role": "assistant", "content": render.escape_md(text)}
                     last = time.monotonic()
                     yield chat, "", gr.skip(), gr.skip(), turns
         except BeritaError as exc:

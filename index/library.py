@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.chunking import chunk_document
-from index.documents import Document, load_dir, load_file
+from index.documents import Document, load_dir
 from index.errors import DocumentError
 from index.settings import Settings
 
@@ -86,7 +86,3 @@ def delete_upload(settings: Settings, doc_id: str) -> None:
     if not target.exists():
         raise DocumentError(f"{doc_id!r} is not an added article (bundled articles cannot be removed)")
     target.unlink()
-
-
-def reload_upload(settings: Settings, doc_id: str) -> Document:
-    return load_file(settings.uploads_dir / f"{doc_id}.txt")
