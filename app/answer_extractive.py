@@ -28,7 +28,7 @@ TYPED_MARGIN = 0.10  # a typed answer may come from a sentence this far below th
 SECOND_SENTENCE_MARGIN = 0.01  # open questions also cite a runner-up this close to the best
 CANDIDATE_BONUS = 0.03  # a place after "di"/"in", a person with a title
 CONTEXT_LEXICAL = 0.1  # the question's own words around a candidate ("nilai" before a figure)
-TYPED_SENTENCES = 3
+TYPED_SENTENCES = 3  # typed answers look in this many closest sentences (plus the best chunks)
 
 
 @dataclass

@@ -127,3 +127,11 @@ def test_relabel_switches_every_label(ui):
     assert updates[1]["label"] == "Pertanyaan Anda" and updates[2]["value"] == "Kirim"
     assert "(bawaan)" in updates[-1]  # the article list too
     assert set(LABELS["en"]) == set(LABELS["id"])
+
+
+def test_related_passage_click_shows_it_without_claiming_support(ui):
+    *_, (_, _, sources, _, turns) = run(ui, "How many ships took part?")
+    assert 'data-cite="0-r1"' in sources
+    _, article = ui.show_citation("0-r1|5", turns, False, "en")
+    related = turns[0]["answer"].related[0]
+    assert f'data-start="{related.start}" data-end="{related.end}"' in article and 'class="cited active"' in article
