@@ -310,6 +310,8 @@ def build_demo(assistant, settings) -> gr.Blocks:
     ui = ChatUI(assistant, settings)
     t = LABELS["en"]
     with gr.Blocks(title="Berita QA") as demo:
+        # the style travels with the page, however it is launched (python -m app, gradio app/webapp.py)
+        gr.HTML(f"<style>{CSS}</style>", padding=False, elem_id="page-style")
         turns = gr.State([])
         with gr.Row():
             header = gr.Markdown(f"## {t['title']}\n{t['intro']}")
@@ -422,7 +424,6 @@ def launch_options(settings) -> dict:
         auth=auth,
         share=False,
         ssr_mode=False,
-        css=CSS,
         max_file_size=MAX_UPLOAD_BYTES,
         quiet=True,
         footer_links=["api"],

@@ -99,6 +99,7 @@ def test_ask_click_citation_refuse_upload(page):
     assert active.inner_text().startswith("Kedua negara telah meningkatkan")  # exactly the cited sentence
     page.wait_for_timeout(300)
     assert active.is_visible()
+    assert active.evaluate("m => getComputedStyle(m).backgroundColor") == "rgb(255, 179, 71)"  # page style applied
     box, panel = active.bounding_box(), page.query_selector("#article .article").bounding_box()
     assert panel["y"] <= box["y"] and box["y"] + box["height"] <= panel["y"] + panel["height"] + 1  # scrolled into view
     page.screenshot(path=ARTIFACTS / "2-citation-highlighted.png")
