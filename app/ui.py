@@ -265,7 +265,8 @@ class ChatUI:
         try:
             if not doc_id:
                 raise DocumentError("pick an added article to remove")
-            title = self.assistant.index.documents()[doc_id].title if doc_id in self.assistant.index.documents() else ""
+            doc = self.assistant.index.documents().get(doc_id)
+            title = doc.title if doc else ""
             delete_upload(self.settings, doc_id)
             self.assistant.index.build()
         except BeritaError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from index.library import SyncReport, load_library, needs_sync, sync
 from index.retrieval import HybridRetriever
@@ -16,12 +16,20 @@ class Index:
     store: ChunkStore
     retriever: HybridRetriever
 
-    def documents(self):
-        return {d.id: d for d in load_library(self.settings)}
+    _documents: dict | None = field(default=None, init=False, repr=False)
+
+    def documents(self) -> dict:
+        """doc_id → Document, read from disk once per build (answers and clicks reuse it)."""
+        if self._documents is None:
+            self._documents = {d.id: d for d in load_library(self.settings)}
+        return self._documents
 
     def build(self, rebuild: bool = False, progress=None) -> SyncReport:
-        report = sync(self.store, load_library(self.settings), rebuild=rebuild, progress=progress)
+        self._documents = None
+        docs = load_library(self.settings)
+        report = sync(self.store, docs, rebuild=rebuild, progress=progress)
         self.retriever.refresh()
+        self._documents = {d.id: d for d in docs}
         return report
 
     def ensure_built(self) -> SyncReport | None:
