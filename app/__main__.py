@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from index.errors import run_cli
 
@@ -38,7 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--history", help="JSON file: [[question, answer], ...] of earlier turns")
     ask.add_argument("--batch", help="JSONL file of {id, question, history}; one JSON result per line")
     ev = sub.add_parser("eval", parents=[common], help="score a dataset: accuracy, citations, latency")
-    ev.add_argument("--dataset", help="JSONL file (default: data/eval/dev.jsonl)")
+    ev.add_argument(
+        "--dataset", action="append", help="JSONL file; repeatable (default: dev, calibration, tune and test sets)"
+    )
+    ev.add_argument("--failures", action="store_true", help="list every question answered wrongly")
     return parser
 
 
@@ -82,8 +86,6 @@ def _backend(args) -> str | None:
 
 
 def _ask(args, settings) -> int:
-    from pathlib import Path
-
     from index.dataset import load_examples
     from index.errors import InputError
 
@@ -128,16 +130,33 @@ def _ask(args, settings) -> int:
 
 
 def _eval(args, settings) -> int:
-    from app.eval import evaluate
+    from app.eval import ROW_HEADER, ArticleSets, evaluate_dataset
     from app.service import build_assistant
-    from index.dataset import DEFAULT_DATASET, load_examples
+    from index.dataset import DEFAULT_DATASETS, load_examples
+    from index.embeddings import load_embedder
 
-    examples = load_examples(args.dataset or DEFAULT_DATASET)
-    assistant = build_assistant(settings)
-    assistant.ask("warm-up question", backend=_backend(args))  # measure warm latency, as the UI sees it
-    sources = {doc_id: doc.text for doc_id, doc in assistant.index.documents().items()}
-    report = evaluate(assistant, examples, backend=_backend(args), sources=sources)
-    print("\n".join(report.lines()))
+    paths = args.dataset or [p for p in DEFAULT_DATASETS if p.is_file()]
+    datasets = [(Path(p), load_examples(Path(p))) for p in paths]  # bad files fail before the model loads
+    embedder = load_embedder(settings)
+    bundled = build_assistant(settings, embedder=embedder)
+    sets = ArticleSets(settings, lambda s: build_assistant(s, embedder=embedder))
+    try:
+        for path, examples in datasets:
+            reports = evaluate_dataset(
+                examples, lambda a: sets.assistant(a) if a else bundled, backend=_backend(args)
+            )
+            overall = None
+            for report in reports.values():
+                overall = report if overall is None else overall.merge(report)
+            print(f"== {path.name} ==")
+            if len(reports) > 1:
+                print(ROW_HEADER)
+                for name, report in reports.items():
+                    print(report.row(name))
+            print("\n".join(overall.lines(failures=args.failures)))
+            print()
+    finally:
+        sets.close()
     return 0
 
 

@@ -1,17 +1,29 @@
-"""Score the assistant on a dataset (format in README) and report quality and latency."""
+"""Score the assistant on datasets (format in README) and report quality and latency.
+
+Questions may name the articles they are about (``articles``: ids under
+``data/eval/articles``); each distinct set gets its own index, built in a temporary
+home with the same embedding model, so a question only ever sees its own articles.
+Figures are printed per dataset (dev, calibration, tune, test: never mixed) and, inside
+a dataset, per article set.
+"""
 
 from __future__ import annotations
 
 import re
+import shutil
 import statistics
+import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from app import language
-from index.dataset import Example
+from index.dataset import EVAL_ARTICLES, Example
+from index.errors import InputError
 from index.metrics import first_relevant_rank
 
 _QUOTED = re.compile(r'"[^"]*"')
+_MARKER = re.compile(r"\[\d+\]")
 
 
 @dataclass
@@ -26,6 +38,11 @@ class EvalReport:
     citations_relevant: int = 0
     citations_verbatim: int = 0
     retrieval_hits: int = 0
+    factoid: int = 0  # answerable questions of kind "factoid"
+    short_given: int = 0  # ...that got a short answer
+    short_correct: int = 0  # short answers (on any question) that match the expected answer
+    short_total: int = 0  # short answers given on any question
+    words: list[int] = field(default_factory=list)  # reply length, markers left out
     timings: dict[str, list[float]] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
 
@@ -38,19 +55,49 @@ class EvalReport:
             "citation_recall": share(self.cited_recall_hits, self.answerable),
             "citation_precision": share(self.citations_relevant, self.citations),
             "refusal_accuracy": share(self.refusal_ok, self.n),
+            "short_answer_precision": share(self.short_correct, self.short_total),
+            "short_answer_coverage": share(self.short_given, self.factoid),
+            "median_reply_words": statistics.median(self.words) if self.words else 0.0,
             "language_match": share(self.language_ok, self.n),
             "verbatim_citations": share(self.citations_verbatim, self.citations),
             "retrieval_recall@3": share(self.retrieval_hits, self.answerable),
         }
 
-    def lines(self) -> list[str]:
-        out = [f"questions: {self.n} ({self.answerable} answerable)"]
-        out += [f"{name:20} {value:.3f}" for name, value in self.metrics().items()]
+    def merge(self, other: EvalReport) -> EvalReport:
+        out = EvalReport()
+        for name in out.__dataclass_fields__:
+            a, b = getattr(self, name), getattr(other, name)
+            if isinstance(a, dict):
+                merged = {k: list(v) for k, v in a.items()}
+                for k, v in b.items():
+                    merged.setdefault(k, []).extend(v)
+                setattr(out, name, merged)
+            else:
+                setattr(out, name, a + b)
+        return out
+
+    def lines(self, failures: bool = True) -> list[str]:
+        out = [f"questions: {self.n} ({self.answerable} answerable, {self.factoid} factoid)"]
+        out += [f"{name:24} {value:.3f}" for name, value in self.metrics().items()]
         out.append("latency ms (p50 / p95):")
         for stage, values in self.timings.items():
             out.append(f"  {stage:12} {percentile(values, 50):8.1f} / {percentile(values, 95):8.1f}")
-        out += [f"FAIL {f}" for f in self.failures]
+        if failures:
+            out += [f"FAIL {f}" for f in self.failures]
         return out
+
+    def row(self, name: str) -> str:
+        m = self.metrics()
+        return (
+            f"{name[:26]:26} {self.n:4d} {m['answer_accuracy']:6.3f} {m['citation_recall']:6.3f} "
+            f"{m['citation_precision']:6.3f} {m['refusal_accuracy']:6.3f} {m['short_answer_precision']:6.3f} "
+            f"{m['short_answer_coverage']:6.3f} {m['median_reply_words']:6.1f}"
+        )
+
+
+ROW_HEADER = f"{'articles':26} {'n':>4} " + " ".join(
+    f"{h:>6}" for h in ("answer", "c.rec", "c.prec", "refuse", "sa.ok", "sa.cov", "words")
+)
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -67,7 +114,7 @@ def answer_language(answer) -> str:
     Quoted article text and words copied from the cited sentences (names, places) are
     left out; a reply made only of such words takes the language it was rendered in.
     """
-    own = _QUOTED.sub(" ", re.sub(r"\[\d+\]", " ", answer.text))
+    own = _QUOTED.sub(" ", _MARKER.sub(" ", answer.text))
     cited = {w.lower() for c in answer.citations for w in re.findall(r"\w+", c.text)}
     words = [w for w in re.findall(r"[^\W\d_]+", own) if w.lower() not in cited]
     return language.detect(" ".join(words), fallback=answer.language) if words else answer.language
@@ -75,6 +122,10 @@ def answer_language(answer) -> str:
 
 def matches_expect(text: str, expect: list[list[str]]) -> bool:
     return all(any(re.search(p, text, re.IGNORECASE) for p in group) for group in expect)
+
+
+def reply_words(text: str) -> int:
+    return len(re.findall(r"\w+", _MARKER.sub(" ", text.replace("*", ""))))
 
 
 def evaluate(assistant, examples: list[Example], backend: str | None = None, sources=None) -> EvalReport:
@@ -87,6 +138,7 @@ def evaluate(assistant, examples: list[Example], backend: str | None = None, sou
             report.timings.setdefault(stage, []).append(ms)
         report.timings.setdefault("end_to_end", []).append(wall)
         report.n += 1
+        report.words.append(reply_words(answer.text))
         refusal_ok = answer.answerable == ex.answerable
         report.refusal_ok += refusal_ok
         lang = answer_language(answer)
@@ -97,8 +149,15 @@ def evaluate(assistant, examples: list[Example], backend: str | None = None, sou
             report.citations += 1
             source = sources[c.doc_id] if sources else None
             report.citations_verbatim += source is not None and source[c.start : c.end] == c.text
+        short = getattr(answer, "short_answer", None)
+        if short is not None:
+            report.short_total += 1
+            report.short_correct += ex.answerable and matches_expect(short.text, ex.expect)
         if ex.answerable:
             report.answerable += 1
+            if ex.kind == "factoid":
+                report.factoid += 1
+                report.short_given += short is not None
             relevant = [c for c in answer.citations if any(e.lower() in c.text.lower() for e in ex.evidence)]
             report.citations_relevant += len(relevant)
             report.cited_recall_hits += bool(relevant)
@@ -107,5 +166,54 @@ def evaluate(assistant, examples: list[Example], backend: str | None = None, sou
             ok = ok and bool(relevant)
         report.answer_ok += ok
         if not (ok and lang_ok):
-            report.failures.append(f"{ex.id}: {ex.question!r} -> {answer.text[:100]!r} (lang {lang})")
+            short_text = f" short={short.text!r}" if short else ""
+            report.failures.append(
+                f"{ex.id}: {ex.question!r} -> {answer.text[:140]!r}{short_text} (lang {lang})"
+            )
     return report
+
+
+class ArticleSets:
+    """One assistant per set of evaluation articles, each over its own temporary index.
+
+    ``make_assistant(settings)`` builds an assistant for settings whose ``articles_dir``
+    holds exactly the set's articles (the caller passes the shared embedder in it).
+    """
+
+    def __init__(self, settings, make_assistant, articles_dir: Path = EVAL_ARTICLES):
+        self.settings = settings
+        self.make_assistant = make_assistant
+        self.articles_dir = Path(articles_dir)
+        self._root = Path(tempfile.mkdtemp(prefix="berita-eval-"))
+        self._assistants: dict[tuple, object] = {}
+
+    def assistant(self, articles: tuple):
+        if articles not in self._assistants:
+            folder = self._root / f"set{len(self._assistants)}"
+            (folder / "articles").mkdir(parents=True)
+            for doc_id in articles:
+                source = self.articles_dir / f"{doc_id}.txt"
+                if not source.is_file():
+                    raise InputError(f"evaluation article {doc_id!r} not found: expected {source}")
+                shutil.copy(source, folder / "articles" / source.name)
+            settings = replace(self.settings, home=folder / "home", articles_dir=folder / "articles",
+                               chroma_host="")
+            self._assistants[articles] = self.make_assistant(settings)
+        return self._assistants[articles]
+
+    def close(self) -> None:
+        shutil.rmtree(self._root, ignore_errors=True)
+
+
+def evaluate_dataset(examples: list[Example], assistant_for, backend: str | None = None) -> dict[str, EvalReport]:
+    """Reports keyed by article set ("+"-joined ids; "bundled" for the library's own)."""
+    groups: dict[tuple, list[Example]] = {}
+    for ex in examples:
+        groups.setdefault(ex.articles, []).append(ex)
+    reports = {}
+    for articles, group in groups.items():
+        assistant = assistant_for(articles)
+        assistant.ask("warm-up question", backend=backend)  # warm latency, as the UI sees it
+        sources = {doc_id: doc.text for doc_id, doc in assistant.index.documents().items()}
+        reports["+".join(articles) or "bundled"] = evaluate(assistant, group, backend=backend, sources=sources)
+    return reports

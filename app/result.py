@@ -29,6 +29,20 @@ class Passage:
     lexical: float
 
 
+@dataclass(frozen=True)
+class ShortAnswer:
+    """The date, figure, name or place that answers, rendered in the asker's language.
+
+    ``start``/``end`` point into the source of the first citation: ``source[start:end]``
+    is the span it was read from (``text`` may differ: "3 Oktober" → "3 October")."""
+
+    text: str
+    doc_id: str
+    start: int
+    end: int
+    confidence: float
+
+
 @dataclass
 class Answer:
     question: str
@@ -42,6 +56,8 @@ class Answer:
     backend: str = "extractive"
     query: str = ""  # the standalone query used for retrieval
     timings_ms: dict[str, float] = field(default_factory=dict)
+    short_answer: ShortAnswer | None = None  # leads the reply when confident enough
+    confidence: float = 0.0  # probability that the reply answers the question from the article
 
     def to_dict(self) -> dict:
         return asdict(self)

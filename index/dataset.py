@@ -9,7 +9,12 @@ from pathlib import Path
 from index.errors import InputError
 from index.settings import PROJECT_ROOT
 
-DEFAULT_DATASET = PROJECT_ROOT / "data" / "eval" / "dev.jsonl"
+EVAL_DIR = PROJECT_ROOT / "data" / "eval"
+DEFAULT_DATASET = EVAL_DIR / "dev.jsonl"
+EVAL_ARTICLES = EVAL_DIR / "articles"  # articles named by a question's ``articles`` field
+# what ``python -m app eval`` scores when no dataset is named; each is reported on its own
+DEFAULT_DATASETS = [EVAL_DIR / f"{name}.jsonl" for name in ("dev", "calibration", "tune", "test")]
+KINDS = ("factoid", "open", "list", "yesno", "followup", "unanswerable")
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,8 @@ class Example:
     answerable: bool = True
     expect: list = field(default_factory=list)
     evidence: list = field(default_factory=list)
+    articles: tuple = ()  # article ids under data/eval/articles; empty: the bundled library
+    kind: str = ""  # one of KINDS, when the dataset says
 
 
 def load_examples(path: Path) -> list[Example]:
@@ -42,6 +49,8 @@ def load_examples(path: Path) -> list[Example]:
                     answerable=bool(raw.get("answerable", True)),
                     expect=raw.get("expect") or [],
                     evidence=raw.get("evidence") or [],
+                    articles=tuple(str(a) for a in raw.get("articles") or ()),
+                    kind=str(raw.get("kind", "")),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
