@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from app import language
+from app.qa import language
 from index.dataset import EVAL_ARTICLES, Example
 from index.errors import InputError
 from index.metrics import first_relevant_rank

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.answer_llm import make_chat_model
-from app.pipeline import Assistant
+from app.qa.llm import make_chat_model
+from app.qa.pipeline import Assistant
 from index.service import open_index
 from index.settings import Settings
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from index.dataset import Example
-from index.followup import condense
 
 
 @dataclass
@@ -34,12 +33,20 @@ def first_relevant_rank(hits, evidence: list[str]) -> int | None:
     return None
 
 
-def evaluate_retrieval(retriever, examples: list[Example], depth: int = 10) -> RetrievalReport:
+def _with_previous_question(question: str, history) -> str:
+    """Follow-ups are searched with the previous question in front (the answering layer
+    condenses better, but retrieval is measured on its own here)."""
+    return f"{history[-1][0]} {question}" if history else question
+
+
+def evaluate_retrieval(
+    retriever, examples: list[Example], depth: int = 10, to_query=_with_previous_question
+) -> RetrievalReport:
     ranks = []
     misses = []
     scored = [e for e in examples if e.answerable and e.evidence]
     for ex in scored:
-        hits = retriever.search(condense(ex.question, ex.history), k=depth)
+        hits = retriever.search(to_query(ex.question, ex.history), k=depth)
         rank = first_relevant_rank(hits, ex.evidence)
         ranks.append(rank)
         if rank is None or rank > 3:

@@ -72,7 +72,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def real_assistant(real_index):
-    from app.pipeline import Assistant
+    from app.qa.pipeline import Assistant
 
     return Assistant(real_index)
 

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from app.citations import check_agreement
-from app.pipeline import MAX_QUESTION_CHARS
+from app.qa.citations import check_agreement
+from app.qa.pipeline import MAX_QUESTION_CHARS
 
 pytestmark = pytest.mark.slow
 ZHANG = "Wakil Ketua Komisi Militer Pusat (CMC) China Jenderal Zhang Youxia"
@@ -123,7 +123,7 @@ def test_the_offline_pipeline_is_one_langchain_runnable(real_assistant):
 
 
 def test_ordinary_words_are_lowercase_or_only_sentence_initial():
-    from app.pipeline import ordinary_words
+    from app.qa.pipeline import ordinary_words
 
     words = ordinary_words(["Sementara itu Zhang datang.", "Kedua negara bertemu Zhang.", "Di Beijing ada Zhang."])
     assert {"sementara", "kedua", "itu", "negara", "di"} <= words

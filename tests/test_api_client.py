@@ -3,7 +3,7 @@
 import pytest
 from gradio_client import Client
 
-from app.pipeline import Assistant
+from app.qa.pipeline import Assistant
 from app.ui import build_demo
 from tests.conftest import free_port
 

@@ -1,7 +1,7 @@
 import pytest
 
-from app.citations import check_agreement, number_slots, parse_markers, slot
-from app.evidence import Sentence
+from app.qa.citations import check_agreement, number_slots, parse_markers, slot
+from app.qa.evidence import Sentence
 
 SOURCE = "Judul\nSatu dua. Tiga empat. Lima enam."
 SOURCES = {"d": SOURCE}

@@ -1,6 +1,6 @@
 import pytest
 
-from app.factoid import DATE, NUMBER, OTHER, PERSON, PLACE, candidates, question_type, render
+from app.qa.factoid import DATE, NUMBER, OTHER, PERSON, PLACE, candidates, question_type, render
 
 SENTENCE = (
     "Kedua negara telah meningkatkan hubungan militer mereka sejak tahun 2022 dengan menyelenggarakan latihan "
@@ -83,20 +83,20 @@ def test_render_in_the_askers_language(text, lang, rendered):
      ("Berapa persen kenaikannya?", False), ("Berapa nilai perdagangan?", False)],
 )
 def test_count_questions(question, count):
-    from app.factoid import asks_count
+    from app.qa.factoid import asks_count
 
     assert asks_count(question) is count
 
 
 @pytest.mark.parametrize("candidate, count", [("3,5%", False), ("USD 168 miliar", False), ("1.200", True)])
 def test_counts_are_not_shares_or_money(candidate, count):
-    from app.factoid import is_count
+    from app.qa.factoid import is_count
 
     assert is_count(candidate) is count
 
 
 def test_offices_must_match_across_languages():
-    from app.factoid import holds_office, offices_asked
+    from app.qa.factoid import holds_office, offices_asked
 
     offices = offices_asked("Who is the president of Russia?")
     assert not holds_office("Menteri Pertahanan (Menhan) Rusia Andrei Belousov", offices)

@@ -1,6 +1,6 @@
 import pytest
 
-from index.followup import condense, needs_context
+from app.qa.followup import condense, needs_context
 
 HISTORY = [["When was the Arctic exercise?", "3 October 2024 [1]"]]
 

@@ -1,6 +1,6 @@
 import pytest
 
-from app.language import detect
+from app.qa.language import detect
 
 
 @pytest.mark.parametrize(

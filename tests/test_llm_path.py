@@ -2,8 +2,8 @@
 
 import pytest
 
-from app.citations import check_agreement
-from app.pipeline import Assistant
+from app.qa.citations import check_agreement
+from app.qa.pipeline import Assistant
 from tests.fakes import ScriptedChat, passage_number
 
 pytestmark = pytest.mark.slow

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from app.answer_llm import LlamaCppChat, make_chat_model
-from app.citations import check_agreement
-from app.pipeline import Assistant
+from app.qa.citations import check_agreement
+from app.qa.llm import LlamaCppChat, make_chat_model
+from app.qa.pipeline import Assistant
 from index.settings import Settings
 from tests.conftest import free_port, serving
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.pipeline import Assistant
+from app.qa.pipeline import Assistant
 from app.ui import LABELS, ChatUI
 from index.service import open_index
 from index.settings import Settings

@@ -13,15 +13,15 @@ from collections.abc import Iterator
 
 from langchain_core.runnables import RunnableLambda
 
-from app import factoid, language
-from app.answer_extractive import ExtractiveAnswerer
-from app.citations import number_slots
-from app.evidence import EvidenceScorer, sentences_of, sentences_of_chunks
-from app.grounding import Grounding
 from app.prompts import render
+from app.qa import factoid, language
+from app.qa.citations import number_slots
+from app.qa.evidence import EvidenceScorer, sentences_of, sentences_of_chunks
+from app.qa.extractive import ExtractiveAnswerer
+from app.qa.followup import condense, needs_context
+from app.qa.grounding import Grounding
 from app.result import Answer, Passage
 from index.errors import InputError
-from index.followup import condense, needs_context
 
 MAX_QUESTION_CHARS = 2000  # a question longer than this is cut, with a notice
 EVIDENCE_SENTENCES = 8  # sentences shown to a chat model
@@ -135,7 +135,7 @@ class Assistant:
         return self._result(state, text, draft.answerable, citations, related, state["notices"], "extractive")
 
     def _answer_llm(self, state: dict):
-        from app.answer_llm import LLMFailure, generate
+        from app.qa.llm import LLMFailure, generate
 
         evidence = [s.sentence for s in state["scored"][:EVIDENCE_SENTENCES]]
         t0 = time.perf_counter()
@@ -179,7 +179,7 @@ class Assistant:
         self._corpus_key = key
 
     def _result(self, state, text, answerable, citations, related, notices, backend) -> Answer:
-        from app.citations import citation_for
+        from app.qa.citations import citation_for
 
         passages = [
             Passage(

@@ -41,7 +41,7 @@ def name_runs(text: str, skip_first: bool = False) -> list[str]:
 
 class Grounding:
     def __init__(self, scorer, texts: list[str]):
-        from app import language
+        from app.qa import language
         from index.lexical import tokenize
 
         self.scorer = scorer

@@ -17,9 +17,9 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from app import language
-from app.citations import parse_markers
 from app.prompts import render
+from app.qa import language
+from app.qa.citations import parse_markers
 from index.errors import ConfigError
 
 MAX_TOKENS = 256

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app import factoid
-from app.citations import slot
-from app.evidence import ScoredSentence, lexical_overlap
 from app.prompts import render
+from app.qa import factoid
+from app.qa.citations import slot
+from app.qa.evidence import ScoredSentence, lexical_overlap
 from index.lexical import tokenize
 
 DENSE_FLOOR = 0.77  # below this, with no shared word, nothing in the article is about the question
