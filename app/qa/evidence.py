@@ -70,6 +70,7 @@ class EvidenceScorer:
     def __init__(self, embedder):
         self.embedder = embedder
         self._cache: dict[str, np.ndarray] = {}
+        self._words: dict[str, np.ndarray] = {}
 
     def passage_vectors(self, texts: list[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
@@ -77,6 +78,19 @@ class EvidenceScorer:
             for text, vec in zip(missing, self.embedder.embed_passages(missing), strict=True):
                 self._cache[text] = np.asarray(vec, dtype=np.float32)
         return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
+
+    def word_vectors(self, words: list[str]) -> np.ndarray:
+        """Query-side vectors of single words (cached): the multilingual model puts
+        "spectators" next to "penonton" and "budget" next to "anggaran"."""
+        missing = [w for w in dict.fromkeys(words) if w not in self._words]
+        if missing:
+            if hasattr(self.embedder, "embed_queries"):
+                vectors = self.embedder.embed_queries(missing)
+            else:
+                vectors = [self.embedder.embed_query(w) for w in missing]
+            for word, vec in zip(missing, vectors, strict=True):
+                self._words[word] = np.asarray(vec, dtype=np.float32)
+        return np.stack([self._words[w] for w in words]) if words else np.zeros((0, 1), np.float32)
 
     def query_vector(self, query: str) -> np.ndarray:
         if hasattr(self.embedder, "query_vector"):  # reuses the vector retrieval just computed

@@ -64,7 +64,7 @@ class Grounding:
         also share at least half of its informative words with them: "harga minyak dunia"
         (oil prices) is not in an article about defence even if its figures look close.
         """
-        missing = self._missing_names(question)
+        missing = self.missing_names(question)
         if missing or lang != self.language:
             return missing
         from index.lexical import tokenize
@@ -73,7 +73,7 @@ class Grounding:
         unknown = [w for w in words if w not in self.vocabulary and not (len(w) >= 5 and w[:5] in self._prefixes)]
         return unknown if words and len(unknown) / len(words) > 1 - MIN_WORD_COVERAGE else []
 
-    def _missing_names(self, question: str) -> list[str]:
+    def missing_names(self, question: str) -> list[str]:
         runs = [r for r in name_runs(question, skip_first=True) if not self._known_words(r)]
         if not runs or self._vectors is None:
             return runs

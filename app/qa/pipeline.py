@@ -14,29 +14,30 @@ from collections.abc import Iterator
 from langchain_core.runnables import RunnableLambda
 
 from app.prompts import render
-from app.qa import factoid, language
+from app.qa import language, model
+from app.qa import question as questions
+from app.qa.answerer import Answerer, build_corpus
 from app.qa.citations import number_slots
 from app.qa.evidence import EvidenceScorer, sentences_of, sentences_of_chunks
-from app.qa.extractive import ExtractiveAnswerer
 from app.qa.followup import condense, needs_context
 from app.qa.grounding import Grounding
-from app.result import Answer, Passage
+from app.result import Answer, Passage, ShortAnswer
 from index.errors import InputError
 
 MAX_QUESTION_CHARS = 2000  # a question longer than this is cut, with a notice
 EVIDENCE_SENTENCES = 8  # sentences shown to a chat model
+EVIDENCE_CHUNKS = 6  # chunks whose sentences the answerer reads (at least the k shown)
 
 
 class Assistant:
-    def __init__(self, index, chat_model=None, llm_timeout: float = 30.0):
+    def __init__(self, index, chat_model=None, llm_timeout: float = 30.0, models: model.Models | None = None):
         self.index = index
         self.scorer = EvidenceScorer(index.store.embeddings)
-        self.extractive = ExtractiveAnswerer(self.scorer)
+        self.answerer = Answerer(self.scorer, models or model.load())
         self.chat_model = chat_model
         self.llm_timeout = llm_timeout
         self._corpus_key = None
-        self._grounding: Grounding | None = None
-        self._vocab: frozenset[str] = frozenset()
+        self._corpus = None
         self._sources: dict[str, str] = {}
         # condense → retrieve → evidence, shared by both answerers
         self.prepare = (
@@ -66,10 +67,10 @@ class Assistant:
         fallback_lang = language.detect(history[-1][0]) if history else "en"
         question = (question or "").strip()
         lang = language.detect(question, fallback=fallback_lang)
-        if not question:
+        if not question or questions.analyse(question).contentless and not (history and needs_context(question)):
             text = render("empty_question", lang)
             yield "token", text
-            yield "done", Answer(question="", text=text, language=lang, answerable=False)
+            yield "done", Answer(question=question, text=text, language=lang, answerable=False)
             return
         notices = []
         if len(question) > MAX_QUESTION_CHARS:
@@ -100,31 +101,32 @@ class Assistant:
 
     def _retrieve(self, state: dict) -> dict:
         with _timer(state, "retrieve"):
-            state["hits"] = self.index.retriever.search(state["query"], k=state["k"] or self.index.retriever.k)
+            k = state["k"] or self.index.retriever.k
+            hits = self.index.retriever.search(state["query"], k=max(k, EVIDENCE_CHUNKS))
+            state["hits"], state["evidence_hits"] = hits[:k], hits
             self._refresh_corpus()
         return state
 
     def _evidence(self, state: dict) -> dict:
         with _timer(state, "evidence"):
             state["query_vec"] = self.scorer.query_vector(state["query"])
-            state["scored"] = self.scorer.score(state["query"], state["query_vec"], sentences_of(state["hits"]))
-            state["missing"] = self._grounding.missing(state["question"], state["lang"])
+            analysis = questions.analyse(state["question"])
+            reading = self.answerer.read(
+                analysis,
+                _question_kind(analysis, state["history"]),
+                state["query"],
+                state["query_vec"],
+                sentences_of(state["evidence_hits"]),
+                self._corpus,
+                state["lang"],
+            )
+            state["reading"] = reading
+            state["scored"] = reading.sentences
         return state
 
     def _draft(self, state: dict) -> dict:
         with _timer(state, "answer"):
-            state["draft"] = self.extractive.answer(
-                state["question"],
-                state["query"],
-                state["lang"],
-                state["scored"],
-                state["query_vec"],
-                state["missing"],
-                self._vocab,
-                kind=_question_kind(state["question"], state["history"]),
-                subject=_pronoun_subject(state["question"], state["history"]),
-                top_chunks=_close_to_best(state["hits"]),
-            )
+            state["draft"] = self.answerer.compose(state["reading"], state["lang"])
         return state
 
     def _cite(self, state: dict) -> Answer:
@@ -132,12 +134,20 @@ class Assistant:
             draft = state["draft"]
             text, citations = number_slots(draft.text, draft.cited, self._sources)
         related = [] if draft.answerable else draft.related
-        return self._result(state, text, draft.answerable, citations, related, state["notices"], "extractive")
+        answer = self._result(state, text, draft.answerable, citations, related, state["notices"], "extractive")
+        answer.confidence = round(draft.confidence, 4)
+        if draft.short:
+            short_text, sentence, span, confidence = draft.short
+            answer.short_answer = ShortAnswer(
+                short_text, sentence.doc_id, sentence.start + span.start, sentence.start + span.end,
+                round(confidence, 4)
+            )
+        return answer
 
     def _answer_llm(self, state: dict):
         from app.qa.llm import LLMFailure, generate
 
-        evidence = [s.sentence for s in state["scored"][:EVIDENCE_SENTENCES]]
+        evidence = [r.sentence for r in state["scored"][:EVIDENCE_SENTENCES]]
         t0 = time.perf_counter()
         try:
             text, citations, dropped, refused = yield from generate(
@@ -152,7 +162,7 @@ class Assistant:
         state["timings"]["answer_llm"] = (time.perf_counter() - t0) * 1000
         if dropped:
             state["notices"].append(render("dropped_markers", state["lang"], markers=" ".join(dropped)))
-        related = [s.sentence for s in state["scored"][:2]] if refused else []
+        related = [r.sentence for r in state["scored"][:2]] if refused else []
         return self._result(state, text, not refused, citations, related, state["notices"], "llm")
 
     def _condense_llm(self, state: dict) -> str | None:
@@ -173,9 +183,8 @@ class Assistant:
             return
         docs = self.index.documents()
         self._sources = {doc_id: doc.text for doc_id, doc in docs.items()}
-        texts = [c.text for c in chunks] + [d.title for d in docs.values()]
-        self._vocab = ordinary_words([s.text for s in sentences_of_chunks(chunks)] + [d.title for d in docs.values()])
-        self._grounding = Grounding(self.scorer, texts)
+        grounding = Grounding(self.scorer, [c.text for c in chunks] + [d.title for d in docs.values()])
+        self._corpus = build_corpus(chunks, docs, grounding, sentences_of_chunks, self.scorer)
         self._corpus_key = key
 
     def _result(self, state, text, answerable, citations, related, notices, backend) -> Answer:
@@ -211,14 +220,6 @@ class Assistant:
         )
 
 
-CLOSE_CHUNK = 0.95  # a chunk scoring 95% of the best one is as good a place to look
-
-
-def _close_to_best(hits) -> tuple[int, ...]:
-    best = hits[0].score if hits else 0.0
-    return tuple(rank for rank, h in enumerate(hits, start=1) if h.score >= CLOSE_CHUNK * best)
-
-
 def ordinary_words(sentences: list[str]) -> frozenset[str]:
     """Lower-cased words that are not names: seen in lower case, or capitalised only when
     starting a sentence ("Sementara itu", "Kedekatan ini")."""
@@ -234,23 +235,19 @@ def ordinary_words(sentences: list[str]) -> frozenset[str]:
     return frozenset(lower | (capital_first - capital_inside))
 
 
-def _question_kind(question: str, history) -> str:
+def _question_kind(analysis: questions.Question, history) -> str:
     """A follow-up without its own question word ("Kalau yang di Samudra Arktik?") asks
     the same kind of thing as the turn before it."""
-    kind = factoid.question_type(question)
-    if kind == factoid.OTHER and history and needs_context(question):
-        return factoid.question_type(history[-1][0])
-    return kind
-
-
-_PERSON_PRONOUN = re.compile(r"\b(he|she|him|his|her|they|them|dia|ia|beliau|mereka|-?nya)\b", re.IGNORECASE)
-
-
-def _pronoun_subject(question: str, history) -> tuple[str, str] | None:
-    """For "Who did he meet there?", the previous turn names who "he" is."""
-    if history and _PERSON_PRONOUN.search(question) and needs_context(question):
-        return history[-1][0], re.sub(r"\[\d+\]", "", history[-1][1])
-    return None
+    if (
+        analysis.type in (questions.OTHER, questions.YESNO)
+        and history
+        and needs_context(analysis.text)
+        and not questions.has_question_word(analysis.text)
+    ):
+        previous = questions.analyse(history[-1][0]).type
+        if previous in questions.TYPED:
+            return previous
+    return analysis.type
 
 
 class _timer:

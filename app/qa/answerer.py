@@ -1,0 +1,575 @@
+"""The offline answerer: reads the evidence, decides, and writes an evidence-first reply.
+
+Three learned models (``app/qa/model.py``) do the deciding, each over a few named,
+explainable features:
+
+1. *sentence*: does this retrieved sentence hold the answer? (similarity to the
+   question, shared words, a span of the asked type, retrieval rank, …)
+2. *candidate*: is this date / figure / name the answer? (its own context's similarity
+   to the question, question words near it, unit and entity cues, already named in the
+   question, …)
+3. *answerable*: does the article answer the question at all? (best sentence and
+   candidate probabilities, question words the article never uses, names it never
+   mentions, …)
+
+The reply is built on the best sentence: a short answer leads when the candidate model
+is confident enough (threshold chosen on the tune split); otherwise the sentence is
+quoted once, with the likely answer span in bold. Below the answerable threshold the
+reply is a refusal and the closest sentences are offered as related, not as support.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.prompts import render
+from app.qa import question as q
+from app.qa import spans
+from app.qa.citations import slot
+from app.qa.evidence import Sentence
+from app.qa.model import Models
+from index.lexical import STOPWORDS, cognate, stem, tokenize
+
+NEAR_WORDS = 8  # a question word this many words from a candidate counts as near it
+CANDIDATE_SENTENCES = 4  # candidates are read from this many best sentences
+SECOND_MAX_WORDS = 60  # a second quoted sentence only when the reply stays short
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """What the answerer knows about the library as a whole (rebuilt when it changes)."""
+
+    sources: dict[str, str]
+    vocab: frozenset[str]  # words the articles write in lower case (not names)
+    years: dict[str, int | None]  # each article's year, for "(7/1)" dates
+    stems: frozenset[str]  # every word stem in the articles
+    words: frozenset[str]  # every word in the articles
+    df: Counter  # sentence frequency of each stem
+    sentences: int
+    grounding: object  # app.qa.grounding.Grounding
+    all_sentences: tuple = ()  # every sentence of the library, in document order
+    language: str = ""  # the articles' main language
+    vocabulary: tuple = ()  # content words of the library, for soft (cross-lingual) matching
+    vocabulary_vectors: np.ndarray | None = None  # their passage-side vectors
+    vocabulary_index: dict | None = None
+
+    def following(self, sentence: Sentence) -> Sentence | None:
+        """The next sentence of the same paragraph."""
+        for i, s in enumerate(self.all_sentences):
+            if s.doc_id == sentence.doc_id and s.start == sentence.start:
+                nxt = self.all_sentences[i + 1] if i + 1 < len(self.all_sentences) else None
+                same = nxt is not None and nxt.doc_id == s.doc_id and nxt.paragraph == s.paragraph
+                return nxt if same else None
+        return None
+
+    def idf(self, term_stem: str) -> float:
+        return math.log((1 + self.sentences) / (1 + self.df.get(term_stem, 0))) + 1.0
+
+
+@dataclass
+class Ranked:
+    sentence: Sentence
+    dense: float
+    features: dict
+    prob: float = 0.0
+    score: float = 0.0
+
+
+@dataclass
+class Candidate:
+    ranked: Ranked
+    span: spans.Span  # offsets inside the sentence
+    text: str  # rendered in the asker's language
+    features: dict
+    prob: float = 0.0  # share of the question's candidates (softmax)
+    score: float = 0.0  # the model's linear score: how good it is on its own
+
+
+@dataclass
+class Reading:
+    question: q.Question
+    kind: str
+    sentences: list[Ranked]
+    candidates: list[Candidate]
+    features: dict
+    answerable_prob: float = 0.0
+
+
+@dataclass
+class Draft:
+    """An answer before numbering: ``text`` holds ``slot(i)`` where ``cited[i]`` is cited."""
+
+    answerable: bool
+    text: str
+    cited: list = field(default_factory=list)  # Sentence objects, in marker order
+    related: list = field(default_factory=list)
+    reason: str = ""
+    short: tuple | None = None  # (text, sentence, span, confidence)
+    confidence: float = 0.0
+
+
+class Answerer:
+    def __init__(self, scorer, models: Models):
+        self.scorer = scorer
+        self.models = models
+
+    # -- reading ---------------------------------------------------------------------
+    def read(self, question: q.Question, kind: str, query: str, query_vec, sentences: list[Sentence],
+             corpus: Corpus, lang: str) -> Reading:
+        ranked = self._rank_sentences(question, kind, query, query_vec, sentences, corpus)
+        cands = self._candidates(question, kind, query, query_vec, ranked, corpus, lang) if kind in q.TYPED else []
+        feats = self._question_features(question, kind, query, ranked, cands, corpus, lang)
+        reading = Reading(question, kind, ranked, cands, feats)
+        model = self.models.answerable
+        reading.answerable_prob = float(model.probabilities([feats])[0]) if model else 1.0
+        return reading
+
+    def _rank_sentences(self, question, kind, query, query_vec, sentences, corpus) -> list[Ranked]:
+        if not sentences:
+            return []
+        vectors = self.scorer.passage_vectors([s.text for s in sentences])
+        dense = vectors @ query_vec
+        # a follow-up's query carries the previous turn; the question alone says what is new
+        own = dense if query == question.text else vectors @ self.scorer.query_vector(question.text)
+        best = float(np.max(dense))
+        terms = _terms(query)
+        own_terms = _terms(question.text)
+        bigrams = list(zip(own_terms, own_terms[1:], strict=False))
+        quoted = _terms(question.quoted) if question.quoted else []
+        ranked = []
+        why = bool(_WHY.search(question.text))
+        says = bool(_SAYS.search(question.text))
+        restating = _restating(sentences, terms)
+        soft = _Soft(self.scorer, terms, corpus)
+        for s, d, qd in zip(sentences, dense, own, strict=True):
+            words = _words(s.text)
+            matched = [t for t in terms if _found(t, words)]
+            weight = sum(corpus.idf(stem(t)) for t in terms) or 1.0
+            has_type = kind in q.TYPED and any(
+                _fits(kind, question.unit, sp) for sp in _typed_spans(s.text, kind, question.unit, corpus.vocab)
+            )
+            pairs = set(zip(words, words[1:], strict=False))
+            ranked.append(Ranked(s, float(d), {
+                "dense": float(d),
+                "dense_gap": float(d) - best,
+                "question_dense": float(qd),
+                "bigrams": sum(any(_same(a, x) and _same(b, y) for x, y in pairs) for a, b in bigrams) / len(bigrams)
+                if bigrams else 0.0,
+                "lexical": len(matched) / len(terms) if terms else 0.0,
+                "soft_match": soft.match(words),
+                "soft_closeness": soft.closeness(words),
+                "idf_lexical": sum(corpus.idf(stem(t)) for t in matched) / weight,
+                "chunk_rr": 1.0 / s.chunk_rank,
+                "has_type": float(has_type),
+                "typed_question": float(kind in q.TYPED),
+                "quote": sum(_found(t, words) for t in quoted) / len(quoted) if quoted else 0.0,
+                # "why": the reason is often given right after the sentence that restates the question
+                "why_cause": float(why and bool(_CAUSE.search(s.text))),
+                "why_follows": float(why and restating is not None and _directly_after(s, restating)),
+                "says_quote": float(says and _quotes_someone(s.text)),
+                "lede": float(s.start <= _first_body_offset(corpus.sources.get(s.doc_id, ""))),
+            }))
+        model = self.models.sentence
+        rows = [r.features for r in ranked]
+        probs = model.probabilities(rows) if model else [r["dense"] + 0.15 * r["lexical"] for r in rows]
+        raw = model.scores(rows) if model else probs
+        for r, p, z in zip(ranked, probs, raw, strict=True):
+            r.prob, r.score = float(p), float(z)
+        ranked.sort(key=lambda r: -r.prob)
+        return ranked
+
+    def _candidates(self, question, kind, query, query_vec, ranked, corpus, lang) -> list[Candidate]:
+        terms = _terms(query)
+        pool = []
+        for rank, r in enumerate(self._candidate_sentences(kind, question, ranked, corpus)):
+            text = r.sentence.text
+            found = _typed_spans(text, kind, question.unit, corpus.vocab, all_units=True)
+            if kind == q.EXPANSION:
+                found = [sp for sp in found if sp.cue.lower() in terms]
+            for span in found:
+                context = _context(text, span)
+                pool.append((rank, r, span, context))
+        if not pool:
+            return []
+        ctx_dense = self.scorer.passage_vectors([c for *_, c in pool]) @ query_vec
+        asked_offices = _offices(question.text)
+        soft = _Soft(self.scorer, terms, corpus)
+        asks_year = bool(re.search(r"\b(tahun berapa|what year|which year|in what year|tahun apa)\b",
+                                   question.text, re.IGNORECASE))
+        out = []
+        for (rank, r, span, _), cd in zip(pool, ctx_dense, strict=True):
+            text = r.sentence.text
+            words = _words(text)
+            positions = [i for i, w in enumerate(words) if any(_same(t, w) for t in terms)]
+            index = len(_words(text[: span.start]))
+            width = max(1, len(_words(span.text)))
+            near = [p for p in positions if not index <= p < index + width]
+            distance = min((abs(p - index) for p in near), default=99)
+            window = words[max(0, index - NEAR_WORDS) : index] + words[index + width : index + width + NEAR_WORDS]
+            span_words = [w for w in _words(span.text) if len(w) >= 3]
+            in_q = sum(any(_same(t, w) for t in terms) for w in span_words) / len(span_words) if span_words else 0.0
+            head_in_q = float(bool(span_words) and any(_same(t, span_words[-1]) for t in terms))
+            if span_words and (in_q == 1.0 or (span.kind == q.NAME and head_in_q)):
+                continue  # what the question names is what it asks about, not the answer
+            cue_match, cue_conflict = _cue_agreement(kind, span.cue)
+            office = _office_agreement(asked_offices, text, span)
+            unit_match, unit_conflict = _unit_agreement(question.unit, span)
+            out.append(Candidate(r, span, spans.render(span, lang, corpus.years.get(r.sentence.doc_id)), {
+                "sentence_prob": r.prob,
+                "sentence_top": float(rank == 0),
+                "context_dense": float(cd),
+                "window_lexical": sum(any(_same(t, w) for w in window) for t in terms) / len(terms) if terms else 0.0,
+                "window_soft": soft.match(window),
+                "near": 1.0 / (1.0 + distance),
+                "in_question": in_q,
+                "head_in_question": head_in_q,
+                "unit_match": unit_match,
+                "unit_conflict": unit_conflict,
+                "unit_word_asked": float(bool(span.unit_word) and any(_same(t, span.unit_word) for t in terms)),
+                "cue_match": cue_match,
+                "office_match": office[0],
+                "office_missing": office[1],
+                "cue_conflict": cue_conflict,
+                "words": min(width, 6) / 6.0,
+                "year_fit": float(_is_year(span) == asks_year) if kind == q.DATE else 1.0,
+                "acronym_asked": float(kind == q.EXPANSION and any(t == span.cue.lower() for t in terms)),
+                "order": index / max(1, len(words)),
+            }))
+        model = self.models.candidate
+        rows = [c.features for c in out]
+        probs = model.probabilities(rows) if model else [r["context_dense"] + r["sentence_prob"] for r in rows]
+        raw = model.scores(rows) if model else probs
+        for c, p, z in zip(out, probs, raw, strict=True):
+            c.prob, c.score = float(p), float(z)
+        out.sort(key=lambda c: -c.prob)
+        return out
+
+    def _candidate_sentences(self, kind, question, ranked, corpus) -> list[Ranked]:
+        """The best sentences; a quoted statement's continuation ("...," kata X), where the
+        speaker is named; for "what does X stand for", every sentence that spells X out."""
+        out = list(ranked[:CANDIDATE_SENTENCES])
+        if kind == q.EXPANSION:
+            wanted = {t.upper() for t in question.terms}
+            seen = {r.sentence for r in out}
+            for s in corpus.all_sentences:
+                if s not in seen and any(f"({w})" in s.text.upper() for w in wanted):
+                    out.append(Ranked(s, 0.0, {}, out[-1].prob if out else 0.0))
+        if kind == q.PERSON:
+            for r in list(out):
+                if _open_quote(r.sentence.text):
+                    nxt = corpus.following(r.sentence)
+                    if nxt is not None and all(o.sentence != nxt for o in out):
+                        out.append(Ranked(nxt, r.dense, r.features, r.prob))
+        return out
+
+    def _question_features(self, question, kind, query, ranked, cands, corpus, lang) -> dict:
+        terms = [t for t in question.terms if not t[0].isdigit()]
+        unknown = [t for t in terms if not _known(t, corpus)]
+        top = ranked[0] if ranked else None
+        second = ranked[1].prob if len(ranked) > 1 else 0.0
+        missing = corpus.grounding.missing_names(question.text) if corpus.grounding else []
+        same_language = float(lang == corpus.language)
+        soft = _Soft(self.scorer, terms, corpus)
+        # what the question says about its subject ("gaji", "how old") must be in the answer's sentence
+        answer = cands[0].ranked if cands else top
+        predicate = _predicate_terms(question.text)
+        words = _words(answer.sentence.text) if answer else []
+        pred_soft = _Soft(self.scorer, predicate, corpus)
+        return {
+            "top_prob": top.prob if top else 0.0,
+            "top_margin": (top.prob - second) if top else 0.0,
+            "top_dense": top.dense if top else 0.0,
+            "top_lexical": top.features["lexical"] if top else 0.0,
+            "top_idf_lexical": top.features["idf_lexical"] if top else 0.0,
+            # words the article never uses mean little when the question is in the other language
+            "unknown_same_language": (len(unknown) / len(terms) if terms else 1.0) * same_language,
+            "unknown_other_language": (len(unknown) / len(terms) if terms else 1.0) * (1 - same_language),
+            "missing_names": float(bool(missing)),
+            "soft_coverage": soft.coverage(),
+            "top_soft_match": top.features["soft_match"] if top else 0.0,
+            "predicate_lexical": sum(_found(t, words) for t in predicate) / len(predicate) if predicate else 1.0,
+            "predicate_soft": pred_soft.match(words) if predicate else 1.0,
+            "answer_dense": answer.dense if answer else 0.0,
+            "typed": float(kind in q.TYPED),
+            "candidate_prob": cands[0].prob if cands else 0.0,
+            "candidate_score": cands[0].score if cands else -5.0,
+            "top_score": top.score if top else -5.0,
+            "no_candidate": float(kind in q.TYPED and not cands),
+            "open": float(kind in (q.OTHER, q.LIST, q.YESNO)),
+        }
+
+    # -- writing ---------------------------------------------------------------------
+    def compose(self, reading: Reading, lang: str) -> Draft:
+        th = self.models.thresholds
+        related = [r.sentence for r in reading.sentences[:2]]
+        if not reading.sentences:
+            return Draft(False, render("refusal", lang), [], related, "nothing retrieved")
+        if reading.answerable_prob < th.get("answerable", 0.5):
+            return Draft(False, render("refusal", lang), [], related,
+                         f"answerable {reading.answerable_prob:.2f}", confidence=1 - reading.answerable_prob)
+        best = reading.candidates[0] if reading.candidates else None
+        confidence = reading.answerable_prob
+        if best and best.prob >= th.get("short_answer", 0.5) and not reading.question.multiple:
+            text = render("factoid", lang, answer=best.text, marker=slot(0))
+            short = (best.text, best.ranked.sentence, best.span, best.prob)
+            return Draft(True, text, [best.ranked.sentence], [], "short answer", short, min(confidence, best.prob))
+        # a typed question is answered where its likeliest candidate is
+        top = best.ranked if best else reading.sentences[0]
+        cited = [top]
+        second = next((r for r in reading.sentences if r is not top), None)
+        if (
+            second is not None
+            and reading.kind not in q.TYPED
+            and second.prob >= th.get("second_citation", 0.5)
+            and second.sentence.doc_id == top.sentence.doc_id
+            and len(_words(top.sentence.text)) + len(_words(second.sentence.text)) <= SECOND_MAX_WORDS
+        ):
+            cited.append(second)
+            cited.sort(key=lambda r: r.sentence.start)
+        marked = best if best and best.ranked is top and best.prob >= th.get("bold", 0.2) else None
+        quotes = " ".join(
+            f'"{_bold(r.sentence.text, marked.span) if marked and r is top else r.sentence.text}" {slot(i)}'
+            for i, r in enumerate(cited)
+        )
+        return Draft(True, render("according", lang, quotes=quotes), [r.sentence for r in cited], [],
+                     "quote", None, confidence)
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _typed_spans(text: str, kind: str, unit: str, vocab, all_units: bool = False) -> list[spans.Span]:
+    found = spans.spans(text, kind, vocab)
+    if kind == q.PERSON:  # "Ketua KPU ... Rizal Effendi": the name after the titles is a candidate too
+        extra = []
+        for s in found:
+            offset, name = spans.person_part(s.text)
+            if offset:
+                extra.append(spans.Span(q.NAME, s.start + offset, s.end, name, cue="person"))
+        found = found + extra
+    if kind == q.NUMBER and not all_units and unit in (q.PERCENT, q.MONEY):
+        found = [s for s in found if s.unit == unit]
+    return found
+
+
+# The languages' own words for asking why, for speaking and for giving a cause.
+_WHY = re.compile(r"\b(why|mengapa|kenapa|apa (alasan|sebab|penyebab)|what caused|what was the reason)\b", re.I)
+_SAYS = re.compile(r"\b(say|said|says|tell|told|kata|katakan|bilang|ujar|sebut|menyebut|ungkap|mengatakan|"
+                   r"menurut|pendapat|respon|tanggapan|comment|react)\w*\b", re.I)
+_CAUSE = re.compile(r"\b(karena|sebab|akibat|disebabkan|lantaran|sehingga|oleh karena|because|due to|"
+                    r"caused|as a result|after|setelah|since)\b", re.I)
+_SPEECH = re.compile(r"[\"“”]|\b(kata|ujar|ungkap|ungkapnya|tutur|jelas|said|says|told)\b", re.I)
+
+
+def _quotes_someone(text: str) -> bool:
+    return bool(_SPEECH.search(text))
+
+
+def _restating(sentences, terms) -> Sentence | None:
+    """The sentence sharing the most question words (it often restates the question)."""
+    if not terms or not sentences:
+        return None
+    scores = [sum(_found(t, _words(s.text)) for t in terms) for s in sentences]
+    best = max(range(len(sentences)), key=scores.__getitem__)
+    return sentences[best] if scores[best] else None
+
+
+def _directly_after(s: Sentence, before: Sentence) -> bool:
+    return s.doc_id == before.doc_id and s.paragraph == before.paragraph and 0 <= s.start - before.end <= 3
+
+
+# Offices and titles across the two languages: "the president" asks for a person with
+# that office, not for whichever official the article names.
+OFFICES = [
+    {"president", "presiden"}, {"minister", "menteri", "menhan", "menlu", "menkes"}, {"prime", "perdana"},
+    {"governor", "gubernur"}, {"mayor", "walikota", "wali"}, {"regent", "bupati"}, {"king", "raja"},
+    {"chairman", "chair", "chairwoman", "ketua"}, {"head", "kepala", "chief"}, {"director", "direktur", "dirut"},
+    {"coach", "pelatih"}, {"judge", "hakim"}, {"prosecutor", "jaksa"}, {"ceo"}, {"cfo"}, {"coo"},
+    {"founder", "pendiri"}, {"captain", "kapten"}, {"spokesman", "spokesperson", "juru", "jubir"},
+    {"general", "jenderal"}, {"vice", "wakil", "deputy"}, {"secretary", "sekretaris"},
+    {"driver", "sopir", "pengemudi"}, {"rector", "rektor"}, {"owner", "pemilik"},
+]
+
+
+def _offices(question: str) -> list[set[str]]:
+    words = set(_words(question))
+    return [office for office in OFFICES if words & office]
+
+
+def _office_agreement(asked: list[set[str]], sentence: str, span: spans.Span) -> tuple[float, float]:
+    """(the name holds the asked office, the question asks for an office the name lacks)."""
+    if not asked or span.kind != q.NAME:
+        return 0.0, 0.0
+    around = set(_words(sentence[max(0, span.start - 60) : span.end]))
+    held = all(around & office for office in asked)
+    return float(held), float(not held)
+
+
+def _open_quote(text: str) -> bool:
+    """The sentence opens a quotation it does not close."""
+    return (text.count('"') + text.count("“") + text.count("”")) % 2 == 1
+
+
+def _fits(kind: str, unit: str, span: spans.Span) -> bool:
+    """A span of the asked kind with nothing against it: a name that is not an
+    organisation or a place for "who", a figure in the asked unit for "how much"."""
+    if kind == q.PERSON:
+        return span.cue in ("", "person")
+    if kind in (q.PLACE, q.ORG):
+        return span.cue in ("", {q.PLACE: "place", q.ORG: "org"}[kind])
+    if kind == q.NUMBER:
+        return _unit_agreement(unit, span)[1] == 0.0
+    return True
+
+
+def _bold(text: str, span: spans.Span) -> str:
+    return f"{text[: span.start]}**{text[span.start : span.end]}**{text[span.end :]}"
+
+
+_WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+", re.UNICODE)
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def _terms(text: str) -> list[str]:
+    return list(dict.fromkeys(t for t in tokenize(text) if "-" not in t))
+
+
+def _same(term: str, word: str) -> bool:
+    if term == word:
+        return True
+    if term[0].isdigit() or word[0].isdigit():
+        return term.replace("_", "") == re.sub(r"[.,]", "", word)
+    return stem(term) == stem(word) or cognate(term, word)
+
+
+def _found(term: str, words: list[str]) -> bool:
+    return any(_same(term, w) for w in words)
+
+
+def _known(term: str, corpus: Corpus) -> bool:
+    if term in corpus.words or stem(term) in corpus.stems:
+        return True
+    return len(term) >= 5 and any(cognate(term, w) for w in corpus.words if w[:2] == term[:2])
+
+
+def _predicate_terms(question: str) -> list[str]:
+    """The question's own lower-case content words: what it asks about its subject, names
+    (capitalised words) left out ("Berapa gaji CEO Budi?" → "gaji")."""
+    names = {w.lower() for w in re.findall(r"\b[A-Z][\w'’-]*", question[1:])}
+    return [t for t in _terms(question) if t not in names and _content_word(t) and t not in q.QUESTION_WORDS]
+
+
+def _content_word(word: str) -> bool:
+    return len(word) >= 3 and word.isalpha() and word not in STOPWORDS
+
+
+class _Soft:
+    """Soft matches of the question's words against the library's words.
+
+    For each question word, its similarity to a sentence's best word minus its similarity
+    to the best word of the whole library: 0 when the sentence holds the word the model
+    finds closest (its translation, a typo's correction), negative otherwise. Comparing
+    with the word's own best match cancels out how close that word is to everything."""
+
+    def __init__(self, scorer, terms: list[str], corpus: Corpus):
+        self.terms = [t for t in terms if _content_word(t)]
+        self.index = corpus.vocabulary_index or {}
+        if not self.terms or corpus.vocabulary_vectors is None:
+            self.sims = None
+            return
+        self.sims = scorer.word_vectors(self.terms) @ corpus.vocabulary_vectors.T
+        self.best = self.sims.max(axis=1)
+
+    def gaps(self, words: list[str]) -> np.ndarray:
+        ix = [self.index[w] for w in set(words) if w in self.index]
+        if self.sims is None or not ix:
+            return np.full(len(self.terms), -1.0)
+        return self.sims[:, ix].max(axis=1) - self.best
+
+    def match(self, words: list[str]) -> float:
+        """Share of question words whose closest library word is among ``words``."""
+        return float(np.mean(self.gaps(words) >= 0)) if self.terms else 0.0
+
+    def closeness(self, words: list[str]) -> float:
+        return float(np.mean(self.gaps(words))) if self.terms else -1.0
+
+    def coverage(self) -> float:
+        """How close the question's words come to the library at all."""
+        return float(np.mean(self.best)) if self.sims is not None else 0.0
+
+
+def _first_body_offset(source: str) -> int:
+    """End of the first sentence after the title line (the lede)."""
+    body = source.find("\n") + 1
+    m = re.search(r"[.!?](\s|$)", source[body:])
+    return body + (m.end() if m else len(source))
+
+
+def _context(sentence: str, span: spans.Span) -> str:
+    """The words a candidate belongs to: a few before it in its clause, and for names a
+    few after ("... disaksikan 68.215 penonton", "Andi Rahmat mengatakan hujan")."""
+    left = re.split(r"[,;:()]", sentence[: span.start])[-1].split()[-5:]
+    right = re.split(r"[,;:()]", sentence[span.end :])[0].split()[:3] if span.kind == q.NAME else []
+    text = " ".join(left + right).strip()
+    return text or span.text
+
+
+def _cue_agreement(kind: str, cue: str) -> tuple[float, float]:
+    wanted = {q.PERSON: "person", q.PLACE: "place", q.ORG: "org"}.get(kind)
+    if wanted is None or not cue:
+        return 0.0, 0.0
+    return float(cue == wanted), float(cue != wanted)
+
+
+def _unit_agreement(unit: str, span: spans.Span) -> tuple[float, float]:
+    if not unit or span.kind != q.NUMBER:
+        return 0.0, 0.0
+    if unit in (q.PERCENT, q.MONEY):
+        return float(span.unit == unit), float(span.unit != unit)
+    if unit in (q.COUNT, q.DURATION, q.AGE):
+        return float(span.unit in (q.COUNT, q.ANY)), float(span.unit in (q.PERCENT, q.MONEY))
+    return 0.0, 0.0
+
+
+def _is_year(span: spans.Span) -> bool:
+    return bool(re.fullmatch(r"(?:(?:tahun|year)\s+)?\d{4}(?:/\d{4})?", span.text.strip(), re.IGNORECASE))
+
+
+def build_corpus(chunks, documents: dict, grounding, sentences_of_chunks, scorer=None) -> Corpus:
+    from app.qa.pipeline import ordinary_words
+
+    sentences = sentences_of_chunks(chunks)
+    texts = [s.text for s in sentences] + [d.title for d in documents.values()]
+    df: Counter = Counter()
+    words: set[str] = set()
+    for text in texts:
+        ws = set(_words(text))
+        words |= ws
+        df.update({stem(w) for w in ws})
+    from app.qa import language
+
+    vocabulary = tuple(sorted(w for w in words if _content_word(w)))
+    vectors = scorer.passage_vectors(list(vocabulary)) if scorer is not None and vocabulary else None
+    return Corpus(
+        vocabulary=vocabulary,
+        vocabulary_vectors=vectors,
+        vocabulary_index={w: i for i, w in enumerate(vocabulary)},
+        all_sentences=tuple(sentences),
+        language=language.detect(" ".join(texts)[:3000], fallback="id"),
+        sources={doc_id: doc.text for doc_id, doc in documents.items()},
+        vocab=ordinary_words(texts),
+        years={doc_id: spans.article_year(doc.text) for doc_id, doc in documents.items()},
+        stems=frozenset(df),
+        words=frozenset(words),
+        df=df,
+        sentences=len(texts),
+        grounding=grounding,
+    )
