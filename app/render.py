@@ -20,16 +20,24 @@ def escape_md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
 
 
+def _escape_keeping_bold(text: str) -> str:
+    """Escaped text; the answerer's own ``**span**`` (the likely answer in a quote) stays bold."""
+    pieces = text.split("**")
+    if len(pieces) % 2 == 0:  # an unpaired marker is just text
+        return escape_md(text)
+    return "".join(f"**{escape_md(p)}**" if i % 2 and p else escape_md(p) for i, p in enumerate(pieces))
+
+
 def answer_markdown(answer: Answer, turn: int) -> str:
     """The chat bubble: escaped text, [n] markers as links the page script turns into clicks."""
     parts, pos = [], 0
     known = {c.n for c in answer.citations}
     for m in _MARKER.finditer(answer.text):
-        parts.append(escape_md(answer.text[pos : m.start()]))
+        parts.append(_escape_keeping_bold(answer.text[pos : m.start()]))
         n = int(m.group(1))
         parts.append(f"[\\[{n}\\]](#cite-{turn}-{n})" if n in known else escape_md(m.group()))
         pos = m.end()
-    parts.append(escape_md(answer.text[pos:]))
+    parts.append(_escape_keeping_bold(answer.text[pos:]))
     body = "".join(parts)
     if not answer.answerable:
         body = "> " + body  # refusals look different: a quote block

@@ -66,3 +66,10 @@ def test_sources_panel_marks_the_sentence_inside_its_passage_and_escapes():
     assert "<b>" not in out
     assert "<table>" in out and "0.0300" in out
     assert "No sources yet." in sources_html(None, 0, LABELS["en"])
+
+
+def test_the_answer_span_is_bold_and_everything_else_escaped():
+    bubble = answer_markdown(answer('Menurut artikel: "Satu **<b>dua</b>** x" [1]', citations=(C1,)), 3)
+    assert "**&lt;b&gt;dua&lt;/b&gt;**" in bubble and "<b>" not in bubble
+    lone = answer_markdown(answer("a ** b [1]", citations=(C1,)), 3)
+    assert "\\*\\*" in lone  # an unpaired marker is shown as text

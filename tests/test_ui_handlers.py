@@ -1,8 +1,11 @@
 """Gradio handlers called directly, with the real model and a Chroma folder in tmp."""
 
+import re
+
 import pytest
 
 from app.qa.pipeline import Assistant
+from app.render import answer_markdown
 from app.ui import LABELS, ChatUI
 from index.service import open_index
 from index.settings import Settings
@@ -33,7 +36,9 @@ def test_respond_streams_user_message_first_then_the_cited_answer(ui):
     assert first_chat[0] == {"role": "user", "content": "When was the Arctic exercise?"}
     chat, box, sources, article, turns = updates[-1]
     assert box == "" and len(turns) == 1
-    assert chat[-1]["content"] == "3 October 2024 [\\[1\\]](#cite-0-1)"
+    offline = ui.assistant.ask("When was the Arctic exercise?", backend="extractive")
+    assert chat[-1]["content"] == answer_markdown(offline, 0) and "3 O" in chat[-1]["content"]
+    assert chat[-1]["content"].endswith("[\\[1\\]](#cite-0-1)")
     assert 'data-cite="0-1"' in sources
     assert 'class="cited active"' in article and "Samudra Arktik pada 3 Oktober 2024.</mark>" in article
 
@@ -78,12 +83,12 @@ def test_add_pasted_article_then_answer_from_it_then_remove(ui):
     assert status.startswith("Added “Festival Layang\\-layang Bali”") and "(added)" in library
     assert pick["choices"] == [("Festival Layang-layang Bali", "festival-layang-layang-bali")]
     *_, (chat, _, sources, article, turns) = run(ui, "Kapan festival layang-layang digelar?")
-    assert chat[-1]["content"].startswith("12 Juli 2025")
+    assert "12 Juli 2025" in chat[-1]["content"]
     assert turns[0]["answer"].citations[0].title == "Festival Layang-layang Bali"
     assert "Festival Layang-layang Bali" in article
     # the bundled article is still answered
     *_, (chat, *_rest) = run(ui, "When was the Arctic exercise?")
-    assert chat[-1]["content"].startswith("3 October 2024")
+    assert re.search("3 (October|Oktober) 2024", chat[-1]["content"])
     status, library, pick = ui.remove("festival-layang-layang-bali", "en")
     assert status == "Removed “Festival Layang\\-layang Bali”." and "Festival" not in library
     assert ui.assistant.index.store.count() == 5

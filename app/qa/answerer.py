@@ -60,11 +60,18 @@ class Corpus:
 
     def following(self, sentence: Sentence) -> Sentence | None:
         """The next sentence of the same paragraph."""
+        return self._neighbour(sentence, 1)
+
+    def preceding(self, sentence: Sentence) -> Sentence | None:
+        return self._neighbour(sentence, -1)
+
+    def _neighbour(self, sentence: Sentence, step: int) -> Sentence | None:
         for i, s in enumerate(self.all_sentences):
             if s.doc_id == sentence.doc_id and s.start == sentence.start:
-                nxt = self.all_sentences[i + 1] if i + 1 < len(self.all_sentences) else None
-                same = nxt is not None and nxt.doc_id == s.doc_id and nxt.paragraph == s.paragraph
-                return nxt if same else None
+                j = i + step
+                other = self.all_sentences[j] if 0 <= j < len(self.all_sentences) else None
+                same = other is not None and other.doc_id == s.doc_id and other.paragraph == s.paragraph
+                return other if same else None
         return None
 
     def idf(self, term_stem: str) -> float:
@@ -199,6 +206,7 @@ class Answerer:
         ctx_dense = self.scorer.passage_vectors([c for *_, c in pool]) @ query_vec
         asked_offices = _offices(question.text)
         soft = _Soft(self.scorer, terms, corpus)
+        asks_age = question.unit == q.AGE
         asks_year = bool(re.search(r"\b(tahun berapa|what year|which year|in what year|tahun apa)\b",
                                    question.text, re.IGNORECASE))
         out = []
@@ -211,11 +219,12 @@ class Answerer:
             near = [p for p in positions if not index <= p < index + width]
             distance = min((abs(p - index) for p in near), default=99)
             window = words[max(0, index - NEAR_WORDS) : index] + words[index + width : index + width + NEAR_WORDS]
-            span_words = [w for w in _words(span.text) if len(w) >= 3]
+            # a figure's unit word ("27 complaints") is what the question asks about, not its subject
+            span_words = [w for w in _words(span.text) if len(w) >= 3 and w != span.unit_word]
             in_q = sum(any(_same(t, w) for t in terms) for w in span_words) / len(span_words) if span_words else 0.0
             head_in_q = float(bool(span_words) and any(_same(t, span_words[-1]) for t in terms))
-            if span_words and (in_q == 1.0 or (span.kind == q.NAME and head_in_q)):
-                continue  # what the question names is what it asks about, not the answer
+            if span.kind == q.NAME and span_words and (in_q == 1.0 or head_in_q):
+                continue  # the name the question gives is who it asks about, not the answer
             cue_match, cue_conflict = _cue_agreement(kind, span.cue)
             office = _office_agreement(asked_offices, text, span)
             unit_match, unit_conflict = _unit_agreement(question.unit, span)
@@ -237,6 +246,8 @@ class Answerer:
                 "cue_conflict": cue_conflict,
                 "words": min(width, 6) / 6.0,
                 "year_fit": float(_is_year(span) == asks_year) if kind == q.DATE else 1.0,
+                # news gives ages as "Nurhayati, 34," or "Rohmat (38)": an age answers only "how old"
+                "age_fit": float(_age_form(text, span) == asks_age) if kind == q.NUMBER else 1.0,
                 "acronym_asked": float(kind == q.EXPANSION and any(t == span.cue.lower() for t in terms)),
                 "order": index / max(1, len(words)),
             }))
@@ -261,10 +272,14 @@ class Answerer:
                     out.append(Ranked(s, 0.0, {}, out[-1].prob if out else 0.0))
         if kind == q.PERSON:
             for r in list(out):
-                if _open_quote(r.sentence.text):
-                    nxt = corpus.following(r.sentence)
-                    if nxt is not None and all(o.sentence != nxt for o in out):
-                        out.append(Ranked(nxt, r.dense, r.features, r.prob))
+                neighbours = []
+                if _open_quote(r.sentence.text):  # "Para pemain ... juara. ...," kata X.
+                    neighbours.append(corpus.following(r.sentence))
+                if question.quoted and _pronoun_speaker(r.sentence.text):  # "...," she told reporters.
+                    neighbours.append(corpus.preceding(r.sentence))
+                for n in neighbours:
+                    if n is not None and all(o.sentence != n for o in out):
+                        out.append(Ranked(n, r.dense, r.features, r.prob))
         return out
 
     def _question_features(self, question, kind, query, ranked, cands, corpus, lang) -> dict:
@@ -410,6 +425,18 @@ def _office_agreement(asked: list[set[str]], sentence: str, span: spans.Span) ->
     return float(held), float(not held)
 
 
+_PRONOUN_SPEAKER = re.compile(
+    r"\b(he|she|they)\s+(said|says|told|added)\b|\b(said|says|told|added)\s+(he|she|they)\b"
+    r"|\b(katanya|ujarnya|ungkapnya|tuturnya|jelasnya|tambahnya)\b|\b(kata|ujar|ungkap|tutur)\s+(dia|ia|beliau)\b",
+    re.IGNORECASE,
+)
+
+
+def _pronoun_speaker(text: str) -> bool:
+    """ "...," she told reporters: who spoke is named in the sentence before."""
+    return bool(_PRONOUN_SPEAKER.search(text))
+
+
 def _open_quote(text: str) -> bool:
     """The sentence opens a quotation it does not close."""
     return (text.count('"') + text.count("“") + text.count("”")) % 2 == 1
@@ -539,13 +566,23 @@ def _unit_agreement(unit: str, span: spans.Span) -> tuple[float, float]:
     return 0.0, 0.0
 
 
+_AGE_FORM = re.compile(r"[A-Z][\w'’-]*(,\s*|\s*\()$")
+
+
+def _age_form(sentence: str, span: spans.Span) -> bool:
+    after = sentence[span.end : span.end + 2]
+    return (
+        bool(re.fullmatch(r"\d{1,3}", span.text.split()[0]))
+        and bool(_AGE_FORM.search(sentence[max(0, span.start - 40) : span.start]))
+        and (after[:1] in (",", ")") or after == "")
+    )
+
+
 def _is_year(span: spans.Span) -> bool:
     return bool(re.fullmatch(r"(?:(?:tahun|year)\s+)?\d{4}(?:/\d{4})?", span.text.strip(), re.IGNORECASE))
 
 
 def build_corpus(chunks, documents: dict, grounding, sentences_of_chunks, scorer=None) -> Corpus:
-    from app.qa.pipeline import ordinary_words
-
     sentences = sentences_of_chunks(chunks)
     texts = [s.text for s in sentences] + [d.title for d in documents.values()]
     df: Counter = Counter()
@@ -573,3 +610,18 @@ def build_corpus(chunks, documents: dict, grounding, sentences_of_chunks, scorer
         sentences=len(texts),
         grounding=grounding,
     )
+
+
+def ordinary_words(sentences: list[str]) -> frozenset[str]:
+    """Lower-cased words that are not names: seen in lower case, or capitalised only when
+    starting a sentence ("Sementara itu", "Kedekatan ini")."""
+    lower, capital_inside, capital_first = set(), set(), set()
+    for sentence in sentences:
+        for i, word in enumerate(re.findall(r"[^\W\d_][\w-]*", sentence)):
+            if word[0].islower():
+                lower.add(word.lower())
+            elif i == 0:
+                capital_first.add(word.lower())
+            else:
+                capital_inside.add(word.lower())
+    return frozenset(lower | (capital_first - capital_inside))

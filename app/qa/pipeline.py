@@ -7,7 +7,6 @@ Collaborators come in: the index (retriever + store + embedder), an optional cha
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 
@@ -218,21 +217,6 @@ class Assistant:
             query=state["query"],
             timings_ms=dict(state["timings"]),
         )
-
-
-def ordinary_words(sentences: list[str]) -> frozenset[str]:
-    """Lower-cased words that are not names: seen in lower case, or capitalised only when
-    starting a sentence ("Sementara itu", "Kedekatan ini")."""
-    lower, capital_inside, capital_first = set(), set(), set()
-    for sentence in sentences:
-        for i, word in enumerate(re.findall(r"[^\W\d_][\w-]*", sentence)):
-            if word[0].islower():
-                lower.add(word.lower())
-            elif i == 0:
-                capital_first.add(word.lower())
-            else:
-                capital_inside.add(word.lower())
-    return frozenset(lower | (capital_first - capital_inside))
 
 
 def _question_kind(analysis: questions.Question, history) -> str:

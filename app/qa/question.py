@@ -56,8 +56,8 @@ _YESNO = re.compile(
     r"is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.IGNORECASE
 )
 _UNITS = [
-    (PERCENT, r"\b(persen|persentase|percent|percentage|proportion|%|tingkat|rate|inflasi|inflation|turnout|"
-              r"partisipasi|bunga|interest)\b|%"),
+    (PERCENT, r"\b(persen|persentase|percent|percentage|proportion|share|porsi|proporsi|tingkat|rate|inflasi|"
+              r"inflation|turnout|partisipasi|bunga|interest)\b|%"),
     (MONEY, r"\b(rp|rupiah|usd|dolar|dollars?|biaya|harga|nilai|dana|anggaran|gaji|denda|uang|kerugian|"
             r"money|cost|costs|price|prices|worth|value|valuation|valuasi|budget|fine|salary|fund|funding|"
             r"pendanaan|investasi|investment|santunan|compensation|revenue|pendapatan|bonus|loss|losses)\b|\$"),
@@ -101,9 +101,13 @@ class Question:
         return not any(_meaningful(t) or t in acronyms for t in self.terms if not t[0].isdigit())
 
 
+# English chat spellings of question words, on top of the Indonesian ones
+_SPELLINGS = {**CHAT_WORDS, "whats": "what is", "wheres": "where is", "whos": "who is", "hows": "how is"}
+
+
 def _normalise(text: str) -> str:
     words = re.split(r"(\W+)", text.lower())
-    return "".join(CHAT_WORDS.get(w, w) for w in words)
+    return "".join(_SPELLINGS.get(w, w) for w in words)
 
 
 _QUESTION_WORD = re.compile(

@@ -175,6 +175,9 @@ def _unit_of(text: str) -> str:
     return q.ANY
 
 
+_CONNECTORS = frozenset("and of the for dan untuk serta &".split())
+
+
 def _expansions(sentence: str) -> list[Span]:
     """ "Badan Pusat Statistik (BPS)", "human papillomavirus (HPV)", "Sentra Penegakan Hukum
     Terpadu (Gakkumdu)": the words before an acronym in brackets that spell it out. When
@@ -192,11 +195,13 @@ def _expansions(sentence: str) -> list[Span]:
         if spelled:
             start = words[-spelled[0]].start()
         else:
-            run = []
-            for w in reversed(words[-10:]):
-                if not w.group()[0].isupper() or sentence[w.end() : m.start()].count(",") > 0:
+            run = []  # capitalised words and the connectors between them ("Meteorology, Climatology and ...")
+            for w in reversed(words[-12:]):
+                if not (w.group()[0].isupper() or w.group().lower() in _CONNECTORS):
                     break
                 run.append(w)
+            while run and run[-1].group().lower() in _CONNECTORS:
+                run.pop()
             if not run:
                 continue
             start = run[-1].start()
