@@ -65,15 +65,28 @@ def test_ask_text_json_history_and_batch(home, tmp_path):
 
 
 @pytest.mark.slow
-def test_eval_prints_every_metric(home):
-    result = run(["eval"], home)
+def test_eval_prints_every_metric_per_dataset_and_article(home, tmp_path):
+    """The dev set (bundled article) and a dataset naming its own articles, reported apart."""
+    from index.dataset import EVAL_DIR
+
+    named = tmp_path / "named.jsonl"
+    tune = [json.loads(line) for line in (EVAL_DIR / "tune.jsonl").read_text(encoding="utf-8").splitlines()]
+    first, second = sorted({q["articles"][0] for q in tune})[:2]
+    picked = [q for a in (first, second) for q in [q for q in tune if q["articles"][0] == a][:8]]
+    named.write_text("".join(json.dumps(q) + "\n" for q in picked))
+    result = run(["eval", "--dataset", str(EVAL_DIR / "dev.jsonl"), "--dataset", str(named)], home)
     assert result.returncode == 0, result.stderr
     out = result.stdout
+    assert "== dev.jsonl ==" in out and "== named.jsonl ==" in out
+    assert f"\n{first}" in out  # a row per article set
     for name in (
         "answer_accuracy",
         "citation_recall",
         "citation_precision",
         "refusal_accuracy",
+        "short_answer_precision",
+        "short_answer_coverage",
+        "median_reply_words",
         "language_match",
         "verbatim_citations",
         "retrieval_recall@3",
@@ -81,12 +94,7 @@ def test_eval_prints_every_metric(home):
         "end_to_end",
     ):
         assert name in out
-    metrics = dict(
-        line.split()
-        for line in out.splitlines()
-        if line
-        and line.split()[0].endswith(("accuracy", "recall", "match", "citations", "@3"))
-        and len(line.split()) == 2
-    )
+    dev = out.split("== named.jsonl ==")[0]
+    metrics = dict(line.split() for line in dev.splitlines() if len(line.split()) == 2 and line[0].isalpha())
     assert float(metrics["answer_accuracy"]) >= 0.9 and float(metrics["refusal_accuracy"]) == 1.0
     assert float(metrics["citation_recall"]) >= 0.95 and float(metrics["verbatim_citations"]) == 1.0

@@ -134,6 +134,8 @@ class Answerer:
         reading = Reading(question, kind, ranked, cands, feats)
         model = self.models.answerable
         reading.answerable_prob = float(model.probabilities([feats])[0]) if model else 1.0
+        if _spelled_out(kind, cands, ranked):
+            reading.answerable_prob = max(reading.answerable_prob, cands[0].prob if cands else ranked[0].prob)
         return reading
 
     def _rank_sentences(self, question, kind, query, query_vec, sentences, corpus) -> list[Ranked]:
@@ -225,6 +227,8 @@ class Answerer:
             head_in_q = float(bool(span_words) and any(_same(t, span_words[-1]) for t in terms))
             if span.kind == q.NAME and span_words and (in_q == 1.0 or head_in_q):
                 continue  # the name the question gives is who it asks about, not the answer
+            if kind == q.NUMBER and not _unit_allowed(question.unit, span, _age_form(text, span)):
+                continue  # a share does not answer "how much money", nor a count "how old"
             cue_match, cue_conflict = _cue_agreement(kind, span.cue)
             office = _office_agreement(asked_offices, text, span)
             unit_match, unit_conflict = _unit_agreement(question.unit, span)
@@ -569,7 +573,32 @@ def _unit_agreement(unit: str, span: spans.Span) -> tuple[float, float]:
 _AGE_FORM = re.compile(r"[A-Z][\w'’-]*(,\s*|\s*\()$")
 
 
+def _spelled_out(kind: str, cands: list, ranked: list) -> bool:
+    """The article literally holds what was asked: the acronym in brackets after its
+    expansion, or every word of a quotation the question gives. No model is needed to
+    know such a question is answerable."""
+    if kind == q.EXPANSION:
+        return bool(cands) and cands[0].features["acronym_asked"] == 1.0
+    return bool(ranked) and ranked[0].features["quote"] == 1.0
+
+
+def _unit_allowed(asked: str, span: spans.Span, age_form: bool) -> bool:
+    """Answer-type checking for figures: the asked unit rules out the others."""
+    if asked == q.AGE:
+        return age_form
+    if asked in (q.PERCENT, q.MONEY):
+        return span.unit == asked
+    if asked in (q.COUNT, q.DURATION):
+        return span.unit not in (q.PERCENT, q.MONEY) and not age_form
+    return True
+
+
+_AGE_WORD = re.compile(r"\b(berusia|berumur|usia|umur|aged|age)\s*$", re.IGNORECASE)
+
+
 def _age_form(sentence: str, span: spans.Span) -> bool:
+    if _AGE_WORD.search(sentence[max(0, span.start - 12) : span.start]):
+        return True  # "berusia 45 tahun", "aged 15"
     after = sentence[span.end : span.end + 2]
     return (
         bool(re.fullmatch(r"\d{1,3}", span.text.split()[0]))

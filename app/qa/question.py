@@ -56,7 +56,7 @@ _YESNO = re.compile(
     r"is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.IGNORECASE
 )
 _UNITS = [
-    (PERCENT, r"\b(persen|persentase|percent|percentage|proportion|share|porsi|proporsi|tingkat|rate|inflasi|"
+    (PERCENT, r"\b(persen|persentase|percent|percentage|proportion|share|porsi|proporsi|inflasi|"
               r"inflation|turnout|partisipasi|bunga|interest)\b|%"),
     (MONEY, r"\b(rp|rupiah|usd|dolar|dollars?|biaya|harga|nilai|dana|anggaran|gaji|denda|uang|kerugian|"
             r"money|cost|costs|price|prices|worth|value|valuation|valuasi|budget|fine|salary|fund|funding|"
