@@ -333,7 +333,12 @@ class Answerer:
                          f"answerable {reading.answerable_prob:.2f}", confidence=1 - reading.answerable_prob)
         best = reading.candidates[0] if reading.candidates else None
         confidence = reading.answerable_prob
-        if best and best.prob >= th.get("short_answer", 0.5) and not reading.question.multiple:
+        if (
+            best
+            and best.prob >= th.get("short_answer", 0.5)
+            and reading.answerable_prob >= th.get("short_answerable", 0.0)
+            and not reading.question.multiple
+        ):
             text = render("factoid", lang, answer=best.text, marker=slot(0))
             short = (best.text, best.ranked.sentence, best.span, best.prob)
             return Draft(True, text, [best.ranked.sentence], [], "short answer", short, min(confidence, best.prob))

@@ -116,6 +116,13 @@ _QUESTION_WORD = re.compile(
 )
 
 
+# "how old is he and where is he from", "kapan dan di mana": a second question word after "and"
+_SECOND_QUESTION = re.compile(
+    r"\b(and|dan|serta)\s+(where|when|who|how|why|what|which|di ?mana|kapan|siapa|berapa|mengapa|kenapa|"
+    r"apa|bagaimana|dari mana|ke mana)\b"
+)
+
+
 def has_question_word(text: str) -> bool:
     """ "Kalau yang di Arktik?" has none, so it asks what the previous question asked."""
     return bool(_QUESTION_WORD.search(_normalise(text)))
@@ -159,7 +166,7 @@ def analyse(text: str) -> Question:
         is_yesno=is_yesno,
         terms=terms,
         quoted=quoted.group(1) if quoted else "",
-        multiple=len(question_types(text)) > 1,
+        multiple=len(question_types(text)) > 1 or bool(_SECOND_QUESTION.search(_normalise(text))),
     )
 
 

@@ -189,8 +189,6 @@ def train(settings, out: Path, datasets: list[Path]) -> dict:
         for p, y, i in zip(cv, labels, qid, strict=True):
             if i not in best or p > best[i][0]:
                 best[i] = (p, y)
-        short = _threshold_for_precision([b[0] for b in best.values()], [b[1] for b in best.values()],
-                                         SHORT_PRECISION)
         bold = _threshold_for_precision([b[0] for b in best.values()], [b[1] for b in best.values()],
                                         BOLD_PRECISION)
 
@@ -208,10 +206,12 @@ def train(settings, out: Path, datasets: list[Path]) -> dict:
         grid = np.round(np.arange(0.2, 0.81, 0.01), 2)
         accuracy = [float(np.mean((cv >= t) == np.array(labels, dtype=bool))) for t in grid]
         answer_t = float(grid[int(np.argmax(accuracy))])
+        short, short_answerable = _short_thresholds(readings, cv, answer_t)
 
         # a second cited sentence for open questions: when it adds a hit more often than noise
         second_t = _second_threshold(readings)
-        thresholds = {"answerable": answer_t, "short_answer": short, "bold": bold, "second_citation": second_t}
+        thresholds = {"answerable": answer_t, "short_answer": short, "short_answerable": short_answerable,
+                      "bold": bold, "second_citation": second_t}
         weights = {
             "sentence": sentence.to_dict(),
             "candidate": candidate.to_dict(),
@@ -248,6 +248,28 @@ def _threshold_for_precision(probs, labels, target: float) -> float:
         if right / n >= target:
             chosen = float(p)
     return round(chosen, 4)
+
+
+def _short_thresholds(readings, answerable_cv, answer_t: float) -> tuple[float, float]:
+    """The candidate and answerable thresholds above which short answers are right at least
+    SHORT_PRECISION of the time, over every question (a short answer to a question the
+    article cannot answer is a wrong one), with as many short answers as that allows."""
+    rows = []
+    for (run, reading), answerable in zip(readings, answerable_cv, strict=True):
+        if not reading.candidates or reading.question.multiple:
+            continue
+        ex, best = run.example, reading.candidates[0]
+        right = ex.answerable and _has_evidence(best.ranked.sentence.text, ex.evidence) and (
+            matches_expect(best.text, ex.expect) or matches_expect(best.span.text, ex.expect)
+        )
+        rows.append((best.prob, float(answerable), int(right)))
+    chosen, most = (1.0, 1.0), 0
+    for t_answer in np.round(np.arange(answer_t, 0.96, 0.05), 2):
+        for t_cand in np.round(np.arange(0.3, 1.0, 0.01), 2):
+            given = [y for p, a, y in rows if p >= t_cand and a >= t_answer]
+            if len(given) > most and np.mean(given) >= SHORT_PRECISION:
+                chosen, most = (float(t_cand), float(t_answer)), len(given)
+    return chosen
 
 
 def _second_threshold(readings) -> float:
