@@ -96,7 +96,8 @@ def test_reply_kinds_follow_the_thresholds(setup):
     refusal = answerer.compose(reading, "id")
     assert not refusal.answerable and refusal.cited == [] and refusal.related
 
-    answerer, reading = read(setup, question, with_thresholds(answerable=0.0, short_answer=0.0, short_answerable=0.0), lang="en")
+    thresholds = with_thresholds(answerable=0.0, short_answer=0.0, short_answerable=0.0)
+    answerer, reading = read(setup, question, thresholds, lang="en")
     short = answerer.compose(reading, "en")
     text, citations = number_slots(short.text, short.cited, sources)
     assert short.short is not None and text.startswith(short.short[0]) and text.endswith("[1]")
