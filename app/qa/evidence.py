@@ -1,19 +1,11 @@
-"""Evidence: the sentences of the retrieved chunks, scored against the question.
-
-A sentence is the unit that gets cited. Its score mixes the dense similarity of the
-sentence to the question (the multilingual model bridges English questions and
-Indonesian text) with the share of the question's informative words it contains.
-"""
+"""Evidence: the sentences of the retrieved chunks (the unit that gets cited) and the
+cached vectors the answerer scores them with (``app/qa/answerer.py`` does the scoring)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-
-from index.lexical import cognate, same_root, stem, tokenize
-
-LEXICAL_WEIGHT = 0.15  # one full lexical match is worth about the dense gap between rank 1 and 5
 
 
 @dataclass(frozen=True)
@@ -25,14 +17,6 @@ class Sentence:
     end: int
     text: str
     chunk_rank: int
-
-
-@dataclass(frozen=True)
-class ScoredSentence:
-    sentence: Sentence
-    dense: float
-    lexical: float
-    score: float
 
 
 def sentences_of(hits) -> list[Sentence]:
@@ -49,23 +33,8 @@ def sentences_of_chunks(chunks) -> list[Sentence]:
     return out
 
 
-def lexical_overlap(query: str, text: str) -> float:
-    """Share of the query's informative words found in ``text``, affixed forms and
-    cross-language spellings included ("ditemui" finds "bertemu", "Russia" finds "Rusia")."""
-    wanted = set(tokenize(query))
-    if not wanted:
-        return 0.0
-    have = set(tokenize(text))
-    stems = {stem(t) for t in have}
-    found = sum(
-        1 for t in wanted
-        if t in have or stem(t) in stems or any(same_root(t, h) or cognate(t, h) for h in have)
-    )
-    return found / len(wanted)
-
-
 class EvidenceScorer:
-    """Scores sentences; sentence vectors are cached, since articles change rarely."""
+    """Sentence, context and word vectors, cached: articles change rarely."""
 
     def __init__(self, embedder):
         self.embedder = embedder
@@ -96,13 +65,3 @@ class EvidenceScorer:
         if hasattr(self.embedder, "query_vector"):  # reuses the vector retrieval just computed
             return np.asarray(self.embedder.query_vector(query), dtype=np.float32)
         return np.asarray(self.embedder.embed_query(query), dtype=np.float32)
-
-    def score(self, query: str, query_vec: np.ndarray, sentences: list[Sentence]) -> list[ScoredSentence]:
-        if not sentences:
-            return []
-        dense = self.passage_vectors([s.text for s in sentences]) @ query_vec
-        scored = []
-        for sentence, d in zip(sentences, dense, strict=True):
-            lex = lexical_overlap(query, sentence.text)
-            scored.append(ScoredSentence(sentence, float(d), lex, float(d) + LEXICAL_WEIGHT * lex))
-        return sorted(scored, key=lambda s: -s.score)

@@ -18,7 +18,6 @@ from index.lexical import STOPWORDS
 # tests/test_grounding.py): translations of article names scored 0.873-0.945
 # (Chinese/China lowest), names absent from the article 0.823-0.863 (India highest).
 ENTITY_SIMILARITY = 0.868
-MIN_WORD_COVERAGE = 0.5  # dev/calibration answerable Indonesian questions: 0.6-1.0; off-topic: 0-0.25
 FUZZY_RATIO = 0.8  # spelling variants across languages: Ukraine/Ukraina 0.86, Russian/Rusia 0.83
 
 _RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w'’-]*)*")
@@ -41,13 +40,10 @@ def name_runs(text: str, skip_first: bool = False) -> list[str]:
 
 class Grounding:
     def __init__(self, scorer, texts: list[str]):
-        from app.qa import language
         from index.lexical import tokenize
 
         self.scorer = scorer
-        self.language = language.detect(" ".join(texts)[:3000], fallback="")
         self.vocabulary = {t for text in texts for t in tokenize(text)}
-        self._prefixes = {t[:5] for t in self.vocabulary if len(t) >= 5}
         names: set[str] = set()
         for text in texts:
             for run in name_runs(text):
@@ -56,22 +52,6 @@ class Grounding:
         self.names = sorted(names)
         self.words = {w.lower() for n in self.names for w in re.split(r"[\s-]+", n)}
         self._vectors = scorer.passage_vectors(self.names) if self.names else None
-
-    def missing(self, question: str, lang: str = "") -> list[str]:
-        """What the question asks about that the articles never mention.
-
-        Names are checked across languages. A question in the articles' own language must
-        also share at least half of its informative words with them: "harga minyak dunia"
-        (oil prices) is not in an article about defence even if its figures look close.
-        """
-        missing = self.missing_names(question)
-        if missing or lang != self.language:
-            return missing
-        from index.lexical import tokenize
-
-        words = tokenize(question)
-        unknown = [w for w in words if w not in self.vocabulary and not (len(w) >= 5 and w[:5] in self._prefixes)]
-        return unknown if words and len(unknown) / len(words) > 1 - MIN_WORD_COVERAGE else []
 
     def missing_names(self, question: str) -> list[str]:
         runs = [r for r in name_runs(question, skip_first=True) if not self._known_words(r)]
