@@ -70,3 +70,8 @@ def test_quoted_text_and_two_questions_at_once():
 def test_follow_ups_without_a_question_word():
     assert not q.has_question_word("Kalau yang di Samudra Arktik?")
     assert q.has_question_word("apa usulan dia?")
+
+
+@pytest.mark.parametrize("text", ["What is CMC?", "apa itu BPS", "What's the WHO?"])
+def test_a_bare_acronym_asks_for_its_expansion(text):
+    assert q.analyse(text).type == q.EXPANSION

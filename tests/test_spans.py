@@ -73,6 +73,10 @@ def test_abbreviation_expansions():
 
     assert expansions("kata Kepala Badan Pusat Statistik (BPS) Ratna") == ["Badan Pusat Statistik (BPS)"]
     assert expansions("a campaign against human papillomavirus (HPV), aiming") == ["human papillomavirus (HPV)"]
+    assert expansions("bertemu Wakil Ketua Komisi Militer Pusat (CMC) China") == ["Komisi Militer Pusat (CMC)"]
+    assert expansions("according to the Meteorology, Climatology and Geophysics Agency (BMKG)") == [
+        "Meteorology, Climatology and Geophysics Agency (BMKG)"
+    ]
     assert expansions("ke Sentra Penegakan Hukum Terpadu (Gakkumdu) jika") == [
         "Sentra Penegakan Hukum Terpadu (Gakkumdu)"
     ]

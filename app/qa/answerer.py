@@ -215,7 +215,7 @@ class Answerer:
         for (rank, r, span, _), cd in zip(pool, ctx_dense, strict=True):
             text = r.sentence.text
             words = _words(text)
-            positions = [i for i, w in enumerate(words) if any(_same(t, w) for t in terms)]
+            positions = [i for i, w in enumerate(words) if w in soft.closest or any(_same(t, w) for t in terms)]
             index = len(_words(text[: span.start]))
             width = max(1, len(_words(span.text)))
             near = [p for p in positions if not index <= p < index + width]
@@ -518,11 +518,14 @@ class _Soft:
     def __init__(self, scorer, terms: list[str], corpus: Corpus):
         self.terms = [t for t in terms if _content_word(t)]
         self.index = corpus.vocabulary_index or {}
+        self.closest: set[str] = set()
         if not self.terms or corpus.vocabulary_vectors is None:
             self.sims = None
             return
         self.sims = scorer.word_vectors(self.terms) @ corpus.vocabulary_vectors.T
         self.best = self.sims.max(axis=1)
+        vocabulary = corpus.vocabulary
+        self.closest = {vocabulary[i] for i in self.sims.argmax(axis=1)}  # each word's nearest library word
 
     def gaps(self, words: list[str]) -> np.ndarray:
         ix = [self.index[w] for w in set(words) if w in self.index]

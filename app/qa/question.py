@@ -149,9 +149,15 @@ def number_unit(text: str) -> str:
 _QUOTED = re.compile(r"[\"“”'‘’]([^\"“”]{8,}?)[\"“”'‘’]")
 
 
+# "What is CMC?", "apa itu BPS": a bare acronym asked about is asked to be spelled out
+_WHAT_IS_ACRONYM = re.compile(
+    r"^\s*(?i:what is|what's|what does|apa itu|apakah itu|apa)\s+(?i:the\s+)?[A-Z][A-Z0-9]{1,7}\s*\??\s*$"
+)
+
+
 def analyse(text: str) -> Question:
     text = " ".join((text or "").split())
-    kind = question_type(text)
+    kind = EXPANSION if _WHAT_IS_ACRONYM.match(text) else question_type(text)
     is_list = bool(_LIST.search(_normalise(text)))
     is_yesno = bool(_YESNO.match(_normalise(text))) and kind in (OTHER, YESNO)
     if kind == OTHER:

@@ -200,8 +200,8 @@ def _expansions(sentence: str) -> list[Span]:
                 if not (w.group()[0].isupper() or w.group().lower() in _CONNECTORS):
                     break
                 run.append(w)
-            while run and run[-1].group().lower() in _CONNECTORS:
-                run.pop()
+            while run and (run[-1].group().lower() in _CONNECTORS or run[-1].group().lower() in PERSON_TITLES):
+                run.pop()  # connectors and an official's title ("Wakil Ketua") are not the expansion
             if not run:
                 continue
             start = run[-1].start()

@@ -166,6 +166,7 @@ def train(settings, out: Path, datasets: list[Path]) -> dict:
         sentence_oof = {
             g: _fit_softmax(*_without(g, fold, rows, labels, qid), names) for g in folds
         }
+        report["sentence_top1_cv"] = _top1(_cross_validated(rows, labels, fold, names, qid), labels, qid)
 
         # 2. candidates
         rows, labels, qid, fold = [], [], [], []
@@ -185,6 +186,7 @@ def train(settings, out: Path, datasets: list[Path]) -> dict:
         candidate = _fit_softmax(rows, labels, qid, names)
         candidate_oof = {g: _fit_softmax(*_without(g, fold, rows, labels, qid), names) for g in folds}
         cv = _cross_validated(rows, labels, fold, names, qid)
+        report["candidate_top1_cv"] = _top1(cv, labels, qid)
         best: dict[int, tuple[float, int]] = {}
         for p, y, i in zip(cv, labels, qid, strict=True):
             if i not in best or p > best[i][0]:
@@ -232,6 +234,16 @@ def train(settings, out: Path, datasets: list[Path]) -> dict:
         return report
     finally:
         sets.close()
+
+
+def _top1(probs, labels, qid) -> float:
+    """Share of questions (with a right row) whose most probable row is right."""
+    best: dict[int, tuple[float, int]] = {}
+    has_right = {i for y, i in zip(labels, qid, strict=True) if y}
+    for p, y, i in zip(probs, labels, qid, strict=True):
+        if i in has_right and (i not in best or p > best[i][0]):
+            best[i] = (p, y)
+    return round(float(np.mean([y for _, y in best.values()])), 4) if best else 0.0
 
 
 def _without(group, fold, rows, labels, qid):
