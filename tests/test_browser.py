@@ -109,7 +109,7 @@ def test_ask_click_citation_refuse_upload(page):
 
     text, t = ask(page, "Kapan latihan bersama di Samudra Arktik dilaksanakan?")
     timings.append(t)
-    assert text == "3 Oktober 2024 [1]"
+    assert "3 Oktober 2024" in text and text.endswith("[1]") and "October" not in text
     page.query_selector("#sources [data-cite]").click()  # a source, not a marker
     page.wait_for_function("() => document.querySelector('#article mark.active')?.id === 'art-1-1'")
 

@@ -47,7 +47,7 @@ _TIME = re.compile(
 )
 _SCALE = r"(?:triliun|miliar|milyar|juta|ribu|trillion|billion|million|thousand|T|M|jt)"
 _CUR_BEFORE = r"(?:Rp\.?|IDR|USD|US\$|\$|S\$|EUR|€|£|¥)"
-_CUR_AFTER = r"(?:rupiah|dolar(?: AS| Singapura)?|dollars?|yuan|euro|ringgit|yen)"
+_CUR_AFTER = r"(?:rupiah|dolar(?: [A-Z][A-Za-z]+)?|dollars?|yuan|euro|ringgit|yen)"  # "dolar AS", "dolar Australia"
 _NUM = r"\d+(?:[.,]\d+)*"
 # number words of the two languages (the language, not any article)
 WORD_NUMBERS = {
