@@ -130,6 +130,7 @@ SCROLL_JS = (
     "() => { const m = document.querySelector('#article mark.active'); if (m) m.scrollIntoView({block: 'center'}); }"
 )
 CSS = """
+#chat strong { font: inherit; font-weight: 700; }  /* the likely answer in a quote: bold, same face and size */
 #article .article { max-height: 460px; overflow-y: auto; padding-right: .5em; }
 #article .article-body { white-space: pre-wrap; line-height: 1.6; }
 #article mark.cited { background: #fff3b0; }

@@ -92,7 +92,10 @@ def test_ask_click_citation_refuse_upload(page):
     timings.append(t)
     assert re.search("3 (October|Oktober) 2024", text) and text.endswith("[1]"), text
     if text.startswith("According to the article:"):  # a quote: the likely answer is shown in bold
-        assert "3 Oktober 2024" in page.query_selector_all(f"{BOT} strong")[-1].inner_text()
+        strong = page.query_selector_all(f"{BOT} strong")[-1]
+        assert "3 Oktober 2024" in strong.inner_text()
+        sizes = strong.evaluate("e => [getComputedStyle(e).fontSize, getComputedStyle(e.parentElement).fontSize]")
+        assert sizes[0] == sizes[1], sizes  # bold, not bigger
     page.screenshot(path=ARTIFACTS / "1-answer-en.png")
 
     page.query_selector_all(f'{BOT} a[href^="#cite-"]')[-1].click()
