@@ -128,23 +128,26 @@ class Answerer:
     # -- reading ---------------------------------------------------------------------
     def read(self, question: q.Question, kind: str, query: str, query_vec, sentences: list[Sentence],
              corpus: Corpus, lang: str) -> Reading:
-        ranked = self._rank_sentences(question, kind, query, query_vec, sentences, corpus)
-        cands = self._candidates(question, kind, query, query_vec, ranked, corpus, lang) if kind in q.TYPED else []
+        soft = _Soft(self.scorer, _terms(query), corpus)  # the query's words against the library's, once
+        ranked = self._rank_sentences(question, kind, query, query_vec, sentences, corpus, soft)
+        cands = []
+        if kind in q.TYPED:
+            cands = self._candidates(question, kind, query, query_vec, ranked, corpus, lang, soft)
         feats = self._question_features(question, kind, query, ranked, cands, corpus, lang)
         reading = Reading(question, kind, ranked, cands, feats)
         model = self.models.answerable
         reading.answerable_prob = float(model.probabilities([feats])[0]) if model else 1.0
         if _spelled_out(kind, cands, ranked):
-            reading.answerable_prob = max(reading.answerable_prob, cands[0].prob if cands else ranked[0].prob)
+            reading.answerable_prob = 1.0
         return reading
 
-    def _rank_sentences(self, question, kind, query, query_vec, sentences, corpus) -> list[Ranked]:
+    def _rank_sentences(self, question, kind, query, query_vec, sentences, corpus, soft) -> list[Ranked]:
         if not sentences:
             return []
         vectors = self.scorer.passage_vectors([s.text for s in sentences])
         dense = vectors @ query_vec
         # a follow-up's query carries the previous turn; the question alone says what is new
-        own = dense if query == question.text else vectors @ self.scorer.query_vector(question.text)
+        own = dense if " ".join(query.split()) == question.text else vectors @ self.scorer.query_vector(question.text)
         best = float(np.max(dense))
         terms = _terms(query)
         own_terms = _terms(question.text)
@@ -154,11 +157,10 @@ class Answerer:
         why = bool(_WHY.search(question.text))
         says = bool(_SAYS.search(question.text))
         restating = _restating(sentences, terms)
-        soft = _Soft(self.scorer, terms, corpus)
+        weight = sum(corpus.idf(stem(t)) for t in terms) or 1.0
         for s, d, qd in zip(sentences, dense, own, strict=True):
             words = _words(s.text)
             matched = [t for t in terms if _found(t, words)]
-            weight = sum(corpus.idf(stem(t)) for t in terms) or 1.0
             has_type = kind in q.TYPED and any(
                 _fits(kind, question.unit, sp) for sp in _typed_spans(s.text, kind, question.unit, corpus.vocab)
             )
@@ -192,7 +194,7 @@ class Answerer:
         ranked.sort(key=lambda r: -r.prob)
         return ranked
 
-    def _candidates(self, question, kind, query, query_vec, ranked, corpus, lang) -> list[Candidate]:
+    def _candidates(self, question, kind, query, query_vec, ranked, corpus, lang, soft) -> list[Candidate]:
         terms = _terms(query)
         pool = []
         for rank, r in enumerate(self._candidate_sentences(kind, question, ranked, corpus)):
@@ -207,7 +209,6 @@ class Answerer:
             return []
         ctx_dense = self.scorer.passage_vectors([c for *_, c in pool]) @ query_vec
         asked_offices = _offices(question.text)
-        soft = _Soft(self.scorer, terms, corpus)
         asks_age = question.unit == q.AGE
         asks_year = bool(re.search(r"\b(tahun berapa|what year|which year|in what year|tahun apa)\b",
                                    question.text, re.IGNORECASE))
@@ -410,7 +411,7 @@ def _directly_after(s: Sentence, before: Sentence) -> bool:
 # Offices and titles across the two languages: "the president" asks for a person with
 # that office, not for whichever official the article names.
 OFFICES = [
-    {"president", "presiden"}, {"minister", "menteri", "menhan", "menlu", "menkes"}, {"prime", "perdana"},
+    {"president", "presiden"}, {"minister", "menteri"}, {"prime", "perdana"},
     {"governor", "gubernur"}, {"mayor", "walikota", "wali"}, {"regent", "bupati"}, {"king", "raja"},
     {"chairman", "chair", "chairwoman", "ketua"}, {"head", "kepala", "chief"}, {"director", "direktur", "dirut"},
     {"coach", "pelatih"}, {"judge", "hakim"}, {"prosecutor", "jaksa"}, {"ceo"}, {"cfo"}, {"coo"},

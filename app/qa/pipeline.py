@@ -65,17 +65,18 @@ class Assistant:
         history = _clean_history(history)
         fallback_lang = language.detect(history[-1][0]) if history else "en"
         question = (question or "").strip()
+        truncated = len(question) > MAX_QUESTION_CHARS
+        question = question[:MAX_QUESTION_CHARS]
         lang = language.detect(question, fallback=fallback_lang)
-        if not question or questions.analyse(question).contentless and not (history and needs_context(question)):
+        notices = [render("truncated", lang, limit=MAX_QUESTION_CHARS)] if truncated else []
+        analysis = questions.analyse(question)
+        if not question or analysis.contentless and not (history and needs_context(question)):
             text = render("empty_question", lang)
             yield "token", text
             yield "done", Answer(question=question, text=text, language=lang, answerable=False)
             return
-        notices = []
-        if len(question) > MAX_QUESTION_CHARS:
-            question = question[:MAX_QUESTION_CHARS]
-            notices.append(render("truncated", lang, limit=MAX_QUESTION_CHARS))
-        state = {"question": question, "history": history, "lang": lang, "k": k, "timings": {}, "notices": notices}
+        state = {"question": question, "history": history, "lang": lang, "k": k, "timings": {}, "notices": notices,
+                 "analysis": analysis}
         state = self.prepare.invoke(state)
         if self.has_llm and backend != "extractive":
             answer = yield from self._answer_llm(state)
@@ -87,7 +88,7 @@ class Assistant:
 
     def warm_up(self) -> None:
         """Load lazy parts (BM25, sentence vectors, name vectors) before the first user waits."""
-        self.ask("When was it?", backend="extractive")
+        self.ask("When did the events in the article happen?", backend="extractive")
 
     # -- stages ----------------------------------------------------------
     def _condense(self, state: dict) -> dict:
@@ -109,7 +110,7 @@ class Assistant:
     def _evidence(self, state: dict) -> dict:
         with _timer(state, "evidence"):
             state["query_vec"] = self.scorer.query_vector(state["query"])
-            analysis = questions.analyse(state["question"])
+            analysis = state.get("analysis") or questions.analyse(state["question"])
             reading = self.answerer.read(
                 analysis,
                 _question_kind(analysis, state["history"]),

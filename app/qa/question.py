@@ -172,7 +172,7 @@ def analyse(text: str) -> Question:
         is_yesno=is_yesno,
         terms=terms,
         quoted=quoted.group(1) if quoted else "",
-        multiple=len(question_types(text)) > 1 or bool(_SECOND_QUESTION.search(_normalise(text))),
+        multiple=bool(_SECOND_QUESTION.search(_normalise(text))),
     )
 
 

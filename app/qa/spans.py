@@ -23,7 +23,8 @@ MONTHS_ID = "januari februari maret april mei juni juli agustus september oktobe
 MONTHS_EN = "january february march april may june july august september october november december".split()
 DAYS_ID = "senin selasa rabu kamis jumat sabtu minggu".split()
 DAYS_EN = "monday tuesday wednesday thursday friday saturday sunday".split()
-_MON = "|".join(MONTHS_ID + MONTHS_EN + "jan feb mar apr jun jul agu aug sep sept okt oct nov des dec".split())
+MONTH_ABBREVIATIONS = "jan feb mar apr jun jul agu aug sep sept okt oct nov des dec".split()
+_MON = "(?:" + "|".join(MONTHS_ID + MONTHS_EN + MONTH_ABBREVIATIONS) + r")\b"  # "12 desa" is no date
 _DAY = "|".join(DAYS_ID + ["jum'at"] + DAYS_EN)
 _YEAR = r"(?:1[89]|20)\d{2}"
 
@@ -47,7 +48,7 @@ _TIME = re.compile(
 )
 _SCALE = r"(?:triliun|miliar|milyar|juta|ribu|trillion|billion|million|thousand|T|M|jt)"
 _CUR_BEFORE = r"(?:Rp\.?|IDR|USD|US\$|\$|S\$|EUR|€|£|¥)"
-_CUR_AFTER = r"(?:rupiah|dolar(?: [A-Z][A-Za-z]+)?|dollars?|yuan|euro|ringgit|yen)"  # "dolar AS", "dolar Australia"
+_CUR_AFTER = r"(?:rupiah|dolar(?-i: [A-Z][A-Za-z]+)?|dollars?|yuan|euro|ringgit|yen)"  # "dolar AS", "dolar Australia"
 _NUM = r"\d+(?:[.,]\d+)*"
 # number words of the two languages (the language, not any article)
 WORD_NUMBERS = {
@@ -76,8 +77,8 @@ _ACRONYM = re.compile(r"\(([A-Z][A-Za-z]{1,9})\)")
 PERSON_TITLES = frozenset(
     """
     jenderal jend letjen mayjen brigjen laksamana marsekal kolonel komjen irjen brigjen akbp akp kompol iptu ipda
-    aiptu bripka briptu menteri menhan menlu mendikbud presiden wakil ketua kepala direktur dirut gubernur bupati
-    walikota wali raja ratu perdana dr drg dr. prof ir hakim jaksa terdakwa saksi kapolres kapolda kasatlantas
+    aiptu bripka briptu menteri presiden wakil ketua kepala direktur dirut gubernur bupati
+    walikota wali raja ratu perdana dr drg dr. prof ir hakim jaksa terdakwa saksi kapolres kapolda
     kapolri kadis kadinkes sekretaris camat lurah pelatih kapten pemain striker bek kiper penyerang gelandang
     pendiri founder ceo cfo coo cto juru bicara jubir pengamat ekonom peneliti dosen rektor dekan guru dokter bapak
     ibu pak bu tuan nyonya sopir pengemudi korban pasien warga anggota
@@ -88,7 +89,7 @@ PERSON_TITLES = frozenset(
 )
 ORG_WORDS = frozenset(
     """
-    pt tbk cv badan kementerian kemenkes kemendikbudristek dinas komisi pengadilan mahkamah kejaksaan kepolisian
+    pt tbk cv badan kementerian dinas komisi pengadilan mahkamah kejaksaan kepolisian
     polres polda polri bank bursa lembaga dewan majelis partai universitas institut sekolah rumah sakit rsud
     perusahaan asosiasi ikatan persatuan federasi yayasan koperasi perum bumn kantor direktorat sekretariat tim
     klub timnas
@@ -187,7 +188,7 @@ def _expansions(sentence: str) -> list[Span]:
     for m in _ACRONYM.finditer(sentence):
         acronym = m.group(1)
         words = list(re.finditer(r"[^\W\d_][\w'’-]*", sentence[: m.start()]))
-        letters = "".join(c for c in acronym if c.isupper()).lower() or acronym.lower()
+        letters = "".join(c for c in acronym if c.isupper()).lower()
         spelled = [
             k for k in (len(letters), len(letters) - 1)
             if k >= 2 and len(words) >= k and "".join(w.group()[0] for w in words[-k:]).lower() == letters[:k]
@@ -213,12 +214,15 @@ def names(sentence: str, vocab: frozenset[str] = frozenset()) -> list[Span]:
     """Runs of capitalised words, without sentence-initial ordinary words ("Pada", "Selain")
     and month or day names; ``vocab`` holds words the article writes in lower case."""
     out = []
+    opening = len(sentence) - len(sentence.lstrip(" \"“'‘("))
     for m in _NAME.finditer(sentence):
         start, text = m.start(), m.group()
-        while True:  # drop leading ordinary words
+        while True:  # drop ordinary words that are capitalised only because they start the sentence
             first = re.match(r"\(?([\w'’.&-]+)\)?\s*", text)
             word = first.group(1).lower().strip(".") if first else ""
-            if word and _ordinary(word, vocab) and first.end() < len(text):
+            leading = start == opening or word in _CALENDAR
+            keep = word in PERSON_TITLES or word in ORG_WORDS or word in PLACE_WORDS
+            if word and leading and not keep and _ordinary(word, vocab) and first.end() < len(text):
                 start += first.end()
                 text = text[first.end() :]
                 continue
@@ -235,7 +239,7 @@ def names(sentence: str, vocab: frozenset[str] = frozenset()) -> list[Span]:
     return out
 
 
-_CALENDAR = frozenset(MONTHS_ID + MONTHS_EN + DAYS_ID + DAYS_EN + _MON.split("|"))
+_CALENDAR = frozenset(MONTHS_ID + MONTHS_EN + DAYS_ID + DAYS_EN + MONTH_ABBREVIATIONS)
 
 
 def _ordinary(word: str, vocab: frozenset[str]) -> bool:
@@ -246,7 +250,9 @@ def entity_cue(sentence: str, start: int, text: str) -> str:
     """What the surrounding words say the name is: a titled person, an organisation, a place."""
     words = [w.strip("().,").lower() for w in text.split()]
     before = [w.strip("().,").lower() for w in sentence[:start].split()[-3:]]
-    if words and words[0] in ORG_WORDS or any(w in ORG_WORDS for w in words[-1:]) or _acronym(text):
+    if words and (words[0] in ORG_WORDS or words[0].startswith("kemen")) or any(w in ORG_WORDS for w in words[-1:]):
+        return "org"  # "Kemen..." is how Indonesian ministries are shortened
+    if _acronym(text):
         return "org"
     if words and words[0] in PLACE_WORDS:
         return "place"
@@ -345,6 +351,8 @@ def render_number(span: Span, lang: str) -> str:
     in the other language."""
     text = span.text
     word = re.match(rf"(?i)({_WORDNUM})\b(.*)", text)
+    if word and re.match(r"\s*(puluh|belas|ratus|ribu|juta)\b", word.group(2), re.IGNORECASE):
+        return text  # "dua puluh orang": left in words rather than read wrongly
     if word and word.group(1).lower() in WORD_NUMBERS:
         value = WORD_NUMBERS[word.group(1).lower()]
         return text if _is_language_of(word.group(1), lang) else f"{value}{word.group(2)}"
@@ -353,7 +361,7 @@ def render_number(span: Span, lang: str) -> str:
     if source_lang == lang:
         return text
     out = re.sub(r"\d+(?:[.,]\d+)*", lambda m: _convert(m.group(), source_lang, lang), text)
-    table = _SCALE_WORDS if lang == "en" else {v: k for k, v in _SCALE_WORDS.items() if k != "milyar"}
+    table = _SCALE_WORDS if lang == "en" else {v: k for k, v in _SCALE_WORDS.items() if k not in ("milyar", "jt")}
     for a, b in table.items():
         out = re.sub(rf"\b{a}\b", b, out, flags=re.IGNORECASE)
     return out
@@ -372,13 +380,15 @@ def _convert(number: str, source: str, target: str) -> str:
         value = parse_decimal(number, locale="id" if source == "id" else "en", strict=False)
     except NumberFormatError:
         return number
-    decimals = len(number.rsplit("," if source == "id" else ".", 1)[1]) if re.search(
-        r"[,]\d{1,2}$" if source == "id" else r"[.]\d{1,2}$", number) else 0
+    separator = "," if source == "id" else "."  # the source locale's decimal separator
+    decimals = len(number.rsplit(separator, 1)[1]) if separator in number else 0
     return format_decimal(value, format="#,##0" + ("." + "0" * decimals if decimals else ""),
                           locale="en" if target == "en" else "id")
 
 
 def article_year(text: str) -> int | None:
     """The year the article is about: the most frequent four-digit year in it."""
+    from collections import Counter
+
     years = re.findall(rf"\b({_YEAR})\b", text)
-    return int(max(set(years), key=years.count)) if years else None
+    return int(Counter(years).most_common(1)[0][0]) if years else None
