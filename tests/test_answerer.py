@@ -67,7 +67,9 @@ def test_features_match_the_shipped_weights(setup):
     assert set(weights.sentence.names) == set(reading.sentences[0].features)
     assert set(weights.candidate.names) == set(reading.candidates[0].features)
     assert set(weights.answerable.names) == set(reading.features)
-    assert {"answerable", "short_answer", "short_answerable", "bold", "second_citation"} <= set(weights.thresholds)
+    assert {"answerable", "short_answer", "short_answer_score", "short_answerable", "bold", "second_citation"} <= set(
+        weights.thresholds
+    )
 
 
 def test_sentence_and_candidate_probabilities_are_distributions(setup):
@@ -96,7 +98,7 @@ def test_reply_kinds_follow_the_thresholds(setup):
     refusal = answerer.compose(reading, "id")
     assert not refusal.answerable and refusal.cited == [] and refusal.related
 
-    thresholds = with_thresholds(answerable=0.0, short_answer=0.0, short_answerable=0.0)
+    thresholds = with_thresholds(answerable=0.0, short_answer=0.0, short_answer_score=-1e9, short_answerable=0.0)
     answerer, reading = read(setup, question, thresholds, lang="en")
     short = answerer.compose(reading, "en")
     text, citations = number_slots(short.text, short.cited, sources)
@@ -113,6 +115,6 @@ def test_reply_kinds_follow_the_thresholds(setup):
 
 
 def test_two_questions_at_once_are_quoted_not_shortened(setup):
-    thresholds = with_thresholds(answerable=0.0, short_answer=0.0, short_answerable=0.0)
+    thresholds = with_thresholds(answerable=0.0, short_answer=0.0, short_answer_score=-1e9, short_answerable=0.0)
     answerer, reading = read(setup, "Kapan dan di mana banjir terjadi?", thresholds)
     assert answerer.compose(reading, "id").short is None

@@ -337,6 +337,7 @@ class Answerer:
         if (
             best
             and best.prob >= th.get("short_answer", 0.5)
+            and best.score >= th.get("short_answer_score", float("-inf"))
             and reading.answerable_prob >= th.get("short_answerable", 0.0)
             and not reading.question.multiple
         ):

@@ -208,11 +208,12 @@ def train(settings, out: Path, datasets: list[Path]) -> dict:
         grid = np.round(np.arange(0.2, 0.81, 0.01), 2)
         accuracy = [float(np.mean((cv >= t) == np.array(labels, dtype=bool))) for t in grid]
         answer_t = float(grid[int(np.argmax(accuracy))])
-        short, short_answerable = _short_thresholds(readings, cv, answer_t)
+        short, short_score, short_answerable = _short_thresholds(readings, cv, answer_t)
 
         # a second cited sentence for open questions: when it adds a hit more often than noise
         second_t = _second_threshold(readings)
-        thresholds = {"answerable": answer_t, "short_answer": short, "short_answerable": short_answerable,
+        thresholds = {"answerable": answer_t, "short_answer": short, "short_answer_score": short_score,
+                      "short_answerable": short_answerable,
                       "bold": bold, "second_citation": second_t}
         weights = {
             "sentence": sentence.to_dict(),
@@ -262,10 +263,11 @@ def _threshold_for_precision(probs, labels, target: float) -> float:
     return round(chosen, 4)
 
 
-def _short_thresholds(readings, answerable_cv, answer_t: float) -> tuple[float, float]:
-    """The candidate and answerable thresholds above which short answers are right at least
-    SHORT_PRECISION of the time, over every question (a short answer to a question the
-    article cannot answer is a wrong one), with as many short answers as that allows."""
+def _short_thresholds(readings, answerable_cv, answer_t: float) -> tuple[float, float, float]:
+    """The candidate share, candidate score and answerable thresholds above which short
+    answers are right at least SHORT_PRECISION of the time, over every question (a short
+    answer to a question the article cannot answer is a wrong one), with as many short
+    answers as that allows. The share alone is not enough: a lone candidate has all of it."""
     rows = []
     for (run, reading), answerable in zip(readings, answerable_cv, strict=True):
         if not reading.candidates or reading.question.multiple:
@@ -274,13 +276,16 @@ def _short_thresholds(readings, answerable_cv, answer_t: float) -> tuple[float, 
         right = ex.answerable and _has_evidence(best.ranked.sentence.text, ex.evidence) and (
             matches_expect(best.text, ex.expect) or matches_expect(best.span.text, ex.expect)
         )
-        rows.append((best.prob, float(answerable), int(right)))
-    chosen, most = (1.0, 1.0), 0
+        rows.append((best.prob, best.score, float(answerable), int(right)))
+    scores = [r[1] for r in rows]
+    score_grid = [-np.inf] + [float(np.percentile(scores, q)) for q in range(10, 100, 10)] if rows else [-np.inf]
+    chosen, most = (1.0, float("inf"), 1.0), 0
     for t_answer in np.round(np.arange(answer_t, 0.96, 0.05), 2):
-        for t_cand in np.round(np.arange(0.3, 1.0, 0.01), 2):
-            given = [y for p, a, y in rows if p >= t_cand and a >= t_answer]
-            if len(given) > most and np.mean(given) >= SHORT_PRECISION:
-                chosen, most = (float(t_cand), float(t_answer)), len(given)
+        for t_score in score_grid:
+            for t_cand in np.round(np.arange(0.3, 1.0, 0.01), 2):
+                given = [y for p, z, a, y in rows if p >= t_cand and z >= t_score and a >= t_answer]
+                if len(given) > most and np.mean(given) >= SHORT_PRECISION:
+                    chosen, most = (float(t_cand), round(float(t_score), 4), float(t_answer)), len(given)
     return chosen
 
 
