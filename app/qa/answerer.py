@@ -57,6 +57,7 @@ class Corpus:
     vocabulary: tuple = ()  # content words of the library, for soft (cross-lingual) matching
     vocabulary_vectors: np.ndarray | None = None  # their passage-side vectors
     vocabulary_index: dict | None = None
+    positions: dict = field(default_factory=dict)  # (doc_id, start) → index in all_sentences
 
     def following(self, sentence: Sentence) -> Sentence | None:
         """The next sentence of the same paragraph."""
@@ -66,13 +67,11 @@ class Corpus:
         return self._neighbour(sentence, -1)
 
     def _neighbour(self, sentence: Sentence, step: int) -> Sentence | None:
-        for i, s in enumerate(self.all_sentences):
-            if s.doc_id == sentence.doc_id and s.start == sentence.start:
-                j = i + step
-                other = self.all_sentences[j] if 0 <= j < len(self.all_sentences) else None
-                same = other is not None and other.doc_id == s.doc_id and other.paragraph == s.paragraph
-                return other if same else None
-        return None
+        i = self.positions.get((sentence.doc_id, sentence.start))
+        if i is None or not 0 <= i + step < len(self.all_sentences):
+            return None
+        other = self.all_sentences[i + step]
+        return other if other.doc_id == sentence.doc_id and other.paragraph == sentence.paragraph else None
 
     def idf(self, term_stem: str) -> float:
         return math.log((1 + self.sentences) / (1 + self.df.get(term_stem, 0))) + 1.0
@@ -187,8 +186,8 @@ class Answerer:
             }))
         model = self.models.sentence
         rows = [r.features for r in ranked]
-        probs = model.probabilities(rows) if model else [r["dense"] + 0.15 * r["lexical"] for r in rows]
-        raw = model.scores(rows) if model else probs
+        raw = model.scores(rows) if model else [r["dense"] + 0.15 * r["lexical"] for r in rows]
+        probs = model.probabilities(rows, raw) if model else raw
         for r, p, z in zip(ranked, probs, raw, strict=True):
             r.prob, r.score = float(p), float(z)
         ranked.sort(key=lambda r: -r.prob)
@@ -258,8 +257,8 @@ class Answerer:
             }))
         model = self.models.candidate
         rows = [c.features for c in out]
-        probs = model.probabilities(rows) if model else [r["context_dense"] + r["sentence_prob"] for r in rows]
-        raw = model.scores(rows) if model else probs
+        raw = model.scores(rows) if model else [r["context_dense"] + r["sentence_prob"] for r in rows]
+        probs = model.probabilities(rows, raw) if model else raw
         for c, p, z in zip(out, probs, raw, strict=True):
             c.prob, c.score = float(p), float(z)
         out.sort(key=lambda c: -c.prob)
@@ -639,6 +638,7 @@ def build_corpus(chunks, documents: dict, grounding, sentences_of_chunks, scorer
         vocabulary_vectors=vectors,
         vocabulary_index={w: i for i, w in enumerate(vocabulary)},
         all_sentences=tuple(sentences),
+        positions={(s.doc_id, s.start): i for i, s in enumerate(sentences)},
         language=language.detect(" ".join(texts)[:3000], fallback="id"),
         sources={doc_id: doc.text for doc_id, doc in documents.items()},
         vocab=ordinary_words(texts),

@@ -34,13 +34,13 @@ class Linear:
         x = np.array([[row[n] for n in self.names] for row in rows], dtype=np.float64)
         return ((x - self.mean) / self.scale) @ self.coef + self.intercept
 
-    def probabilities(self, rows: list[dict[str, float]]) -> np.ndarray:
+    def probabilities(self, rows: list[dict[str, float]], scores: np.ndarray | None = None) -> np.ndarray:
         """Logistic: each row on its own. Softmax: the rows compete (they are one question's
-        sentences or candidates) and the probabilities sum to one."""
+        sentences or candidates) and the probabilities sum to one. ``scores`` (from
+        ``self.scores(rows)``) saves building the feature matrix twice."""
         if not rows:
             return np.zeros(0)
-        x = np.array([[row[n] for n in self.names] for row in rows], dtype=np.float64)
-        z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
+        z = self.scores(rows) if scores is None else scores
         if self.kind == "softmax":
             e = np.exp(z - z.max())
             return e / e.sum()
