@@ -1,17 +1,35 @@
-"""The article library (bundled + uploaded files) and keeping the Chroma index in step with it."""
+"""The article library (bundled files + articles users added) and keeping the index in step with it.
+
+Added articles live in Chroma (collection ``berita-added-articles``, independent of the
+embedding model), so every app process that shares a Chroma server shares them too.
+"""
 
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from index.chunking import chunk_document
-from index.documents import Document, load_dir
+from index.documents import Document, load_dir, load_file
 from index.errors import DocumentError
 from index.settings import Settings
+from index.snapshot import ADDED, BUNDLED
+from index.store import put_record, record_collection
+
+ADDED_COLLECTION = "berita-added-articles"
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    id: str
+    title: str
+    kind: str  # "bundled" or "added"
+    chunks: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 @dataclass
@@ -31,58 +49,111 @@ class SyncReport:
         )
 
 
-def load_library(settings: Settings) -> list[Document]:
-    """Bundled articles, then the ones users added (kept under ``BERITA_HOME``)."""
-    docs = load_dir(settings.articles_dir)
-    if settings.uploads_dir.is_dir():
-        docs += load_dir(settings.uploads_dir)
-    ids = [d.id for d in docs]
-    duplicates = {i for i in ids if ids.count(i) > 1}
+class AddedArticles:
+    """Articles users added, one Chroma record each (text + title), fetched by id."""
+
+    def __init__(self, client):
+        self.collection = record_collection(client, ADDED_COLLECTION)
+
+    def all(self) -> list[Document]:
+        got = self.collection.get(include=["documents", "metadatas"])
+        docs = [Document(i, m["title"], text) for i, text, m in zip(got["ids"], got["documents"], got["metadatas"],
+                                                                    strict=True)]
+        return sorted(docs, key=lambda d: d.id)
+
+    def has(self, doc_id: str) -> bool:
+        return bool(self.collection.get(ids=[doc_id], include=[])["ids"])
+
+    def put(self, doc: Document) -> None:
+        put_record(self.collection, doc.id, doc.text, {"title": doc.title, "digest": doc.digest})
+
+    def delete(self, doc_id: str) -> None:
+        self.collection.delete(ids=[doc_id])
+
+
+def library_documents(settings: Settings, added: AddedArticles) -> tuple[list[Document], dict[str, str]]:
+    """Bundled articles, then the added ones; and doc_id → kind."""
+    bundled = load_dir(settings.articles_dir)
+    extra = added.all()
+    ids = [d.id for d in bundled + extra]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
-        raise DocumentError(f"article id(s) {', '.join(sorted(duplicates))} appear twice: remove one")
-    return docs
+        raise DocumentError(f"article id(s) {', '.join(duplicates)} appear twice: remove the added copy")
+    kinds = {d.id: BUNDLED for d in bundled} | {d.id: ADDED for d in extra}
+    return bundled + extra, kinds
 
 
-def sync(store, docs: list[Document], rebuild: bool = False, progress: Callable | None = None) -> SyncReport:
-    """Make the store hold exactly ``docs``; unchanged chunks are not re-embedded."""
+def import_upload_folder(settings: Settings, added: AddedArticles) -> int:
+    """Move articles an earlier version kept as files under ``BERITA_HOME/articles`` into Chroma
+    (once: the folder is renamed afterwards, so nothing is imported twice or lost)."""
+    folder = settings.uploads_dir
+    if not folder.is_dir():
+        return 0
+    docs = [load_file(p) for p in sorted(folder.iterdir()) if p.suffix.lower() in (".txt", ".md")]
+    for doc in docs:
+        if not added.has(doc.id):
+            added.put(Document(doc.id, doc.title, doc.text))
+    os.replace(folder, folder.with_name(folder.name + ".imported"))
+    return len(docs)
+
+
+def sync(
+    store,
+    docs: list[Document],
+    kinds: dict[str, str] | None = None,
+    rebuild: bool = False,
+    progress: Callable | None = None,
+) -> SyncReport:
+    """Make the store hold exactly ``docs``: unchanged articles are skipped, and each article's
+    manifest record is written only after all its chunks (so a killed build is resumable)."""
+    kinds = kinds or {}
     if rebuild:
         store.reset()
     report = SyncReport(documents=len(docs))
-    before = store.digests()
+    manifest = store.manifest()
+    stored = store.chunk_digests()
     for doc in progress(docs) if progress else docs:
+        kind = kinds.get(doc.id, BUNDLED)
         chunks = chunk_document(doc)
-        added, removed = store.upsert(doc, chunks)
         report.chunks += len(chunks)
+        entry = manifest.get(doc.id)
+        complete = entry and entry[0].digest == doc.digest and stored.get(doc.id) == {doc.digest: len(chunks)}
+        if complete and entry[1] == kind:
+            continue
+        added, removed = store.upsert(doc, chunks)
+        store.commit(doc, kind, len(chunks))
         report.added += added
         report.removed += removed
-        if doc.id in before and (added or removed):
+        if entry and (added or removed):
             report.changed.append(doc.id)
-    for doc_id in sorted(set(before) - {d.id for d in docs}):
+    wanted = {d.id for d in docs}
+    for doc_id in sorted((set(manifest) | set(stored)) - wanted):  # dropped articles and crash leftovers
+        store.uncommit(doc_id)
         report.removed += store.remove(doc_id)
-        report.dropped.append(doc_id)
+        if doc_id in manifest:
+            report.dropped.append(doc_id)
     return report
 
 
-def needs_sync(store, docs: list[Document]) -> bool:
-    return store.digests() != {d.id: d.digest for d in docs}
+def needs_sync(store, docs: list[Document], kinds: dict[str, str] | None = None) -> bool:
+    """True when the index is not exactly ``docs``: first run, an edited article, or a build
+    that was killed half-way (chunks without a manifest record, or a record with chunks missing)."""
+    kinds = kinds or {}
+    manifest = store.manifest()
+    expected = {d.id: (d.digest, kinds.get(d.id, BUNDLED)) for d in docs}
+    if {i: (doc.digest, kind) for i, (doc, kind, _) in manifest.items()} != expected:
+        return True
+    stored = store.chunk_digests()
+    return stored != {i: {doc.digest: n} for i, (doc, _, n) in manifest.items()}
 
 
-def save_upload(settings: Settings, doc: Document) -> Path:
-    """Write an added article under ``BERITA_HOME/articles`` (atomically), refusing to overwrite."""
-    bundled = {d.id for d in load_dir(settings.articles_dir)}
-    target = settings.uploads_dir / f"{doc.id}.txt"
-    if doc.id in bundled or target.exists():
-        raise DocumentError(f"an article with the id {doc.id!r} already exists: remove it first or rename")
-    settings.uploads_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=settings.uploads_dir, suffix=".part")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(doc.text)
-    os.replace(tmp, target)
-    return target
+def info(snapshot) -> list[ArticleInfo]:
+    counts = snapshot.chunk_counts()
+    return [
+        ArticleInfo(doc.id, doc.title, snapshot.kinds[doc.id], counts[doc.id])
+        for doc in sorted(snapshot.documents.values(), key=lambda d: (snapshot.kinds[d.id] != BUNDLED, d.title))
+    ]
 
 
-def delete_upload(settings: Settings, doc_id: str) -> None:
-    target = settings.uploads_dir / f"{doc_id}.txt"
-    if not target.exists():
-        raise DocumentError(f"{doc_id!r} is not an added article (bundled articles cannot be removed)")
-    target.unlink()
+def upload_path(path) -> Path:
+    return Path(path if isinstance(path, str | os.PathLike) else getattr(path, "name", path))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
@@ -11,7 +12,7 @@ from pydantic import ConfigDict, PrivateAttr
 
 from index.chunking import Chunk
 from index.errors import IndexNotBuiltError, InputError
-from index.lexical import BM25Index
+from index.snapshot import IndexSnapshot
 
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of top ranks
 
@@ -50,60 +51,78 @@ def reciprocal_rank_fusion(
 
 
 class HybridRetriever(BaseRetriever):
-    """A LangChain retriever; ``search`` returns ``Hit`` objects with every score."""
+    """A LangChain retriever; ``search`` returns ``Hit`` objects with every score.
+
+    It reads one ``IndexSnapshot`` per search: from ``snapshots`` (the ``Index``, which swaps
+    snapshots as articles change) or, standing alone, one it builds from the store.
+    """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    store: object  # index.store.ChunkStore (or anything with chunks() and dense_search())
+    store: object  # index.store.ChunkStore (or anything with snapshot() and dense_search())
     k: int = 4
     dense_candidates: int = 20
-    _chunks: list[Chunk] | None = PrivateAttr(default=None)
-    _bm25: BM25Index | None = PrivateAttr(default=None)
+    snapshots: object | None = None  # anything with snapshot() -> IndexSnapshot
+    _own: IndexSnapshot | None = PrivateAttr(default=None)
+
+    def snapshot(self) -> IndexSnapshot:
+        if self.snapshots is not None:
+            return self.snapshots.snapshot()
+        if self._own is None:
+            self._own = self.store.snapshot()
+        return self._own
 
     def refresh(self) -> None:
-        """Forget cached chunks; call after the store changed."""
-        self._chunks = None
-        self._bm25 = None
+        """Standing alone: re-read the store at the next search (the ``Index`` needs no call)."""
+        self._own = None
 
     def chunks(self) -> list[Chunk]:
-        if self._chunks is None:
-            self._chunks = self.store.chunks()
-            self._bm25 = BM25Index([c.text for c in self._chunks])
-        return self._chunks
+        return list(self.snapshot().chunks)
 
-    def search(self, query: str, k: int | None = None) -> list[Hit]:
+    def search(self, query: str, k: int | None = None, snapshot: IndexSnapshot | None = None) -> list[Hit]:
         query = (query or "").strip()
         if not query:
             raise InputError("the question is empty: type a question about the article")
-        chunks = self.chunks()
-        if not chunks:
+        snap = snapshot or self.snapshot()
+        if not snap.chunks:
             raise IndexNotBuiltError()
         k = k or self.k
-        by_id = {c.id: c for c in chunks}
-        dense = self.store.dense_search(query, min(len(chunks), max(self.dense_candidates, k)))
+        # Dense hits come from Chroma, which may already hold an article this snapshot does not
+        # (or no longer hold one it does): keep only the snapshot's chunks.
+        dense = [
+            (snap.by_id[c.id], s)
+            for c, s in self.store.dense_search(query, min(len(snap.chunks), max(self.dense_candidates, k)))
+            if c.id in snap.by_id
+        ]
         dense_scores = {c.id: s for c, s in dense}
         dense_rank = [c.id for c, _ in dense]
-        lexical = self._bm25.scores(query)
-        lexical_scores = {c.id: float(s) for c, s in zip(chunks, lexical, strict=True)}
-        lexical_rank = [cid for cid, s in sorted(lexical_scores.items(), key=lambda p: -p[1]) if s > 0]
+        lexical = snap.bm25.scores(query)
+        matched = np.flatnonzero(lexical > 0)
+        matched = matched[np.argsort(-lexical[matched], kind="stable")]
+        lexical_rank = [snap.chunks[i].id for i in matched]
         # Lexical votes are weighted by BM25 score relative to the best match, so a chunk
         # that shares only a common word with the query cannot outvote the one holding
         # the exact name, number or date; the dense side keeps plain RRF weights.
-        best = max(lexical_scores.values(), default=0.0) or 1.0
-        lexical_weight = {cid: lexical_scores[cid] / best for cid in lexical_rank}
+        best = float(lexical[matched[0]]) if len(matched) else 1.0
+        lexical_weight = {snap.chunks[i].id: float(lexical[i]) / best for i in matched}
         fused = reciprocal_rank_fusion([dense_rank, lexical_rank], weights=[{}, lexical_weight])
         order = sorted(fused, key=lambda cid: (-fused[cid], -dense_scores.get(cid, -1.0)))[:k]
+        dense_pos = {cid: i for i, cid in enumerate(dense_rank, start=1)}
+        lexical_pos = {cid: i for i, cid in enumerate(lexical_rank, start=1)}
         return [
             Hit(
-                chunk=by_id[cid],
+                chunk=snap.by_id[cid],
                 score=fused[cid],
                 dense=dense_scores.get(cid),
-                lexical=lexical_scores.get(cid, 0.0),
-                dense_rank=dense_rank.index(cid) + 1 if cid in dense_scores else None,
-                lexical_rank=lexical_rank.index(cid) + 1 if cid in lexical_rank else None,
+                lexical=float(lexical[snap.position[cid]]),
+                dense_rank=dense_pos.get(cid),
+                lexical_rank=lexical_pos.get(cid),
             )
             for cid in order
         ]
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
-        return [hit.as_langchain() for hit in self.search(query)]
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None
+    ) -> list[LCDocument]:
+        """``retriever.invoke(q, k=1)`` returns one document, as LangChain's standard tests expect."""
+        return [hit.as_langchain() for hit in self.search(query, k=k)]

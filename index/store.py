@@ -8,6 +8,7 @@ model, so vectors of different models never mix.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 
 from langchain_chroma import Chroma
 
@@ -15,6 +16,22 @@ from index.chunking import Chunk
 from index.documents import Document
 from index.errors import StoreError
 from index.settings import Settings
+from index.snapshot import IndexSnapshot
+
+# Records kept in Chroma without meaningful vectors (the manifest, added articles): Chroma
+# wants an embedding per record, and these are only ever fetched by id.
+_NO_VECTOR = [0.0]
+
+
+def record_collection(client, name: str):
+    try:
+        return client.get_or_create_collection(name, embedding_function=None)
+    except Exception as exc:
+        raise StoreError(f"cannot open Chroma collection {name} ({exc})") from exc
+
+
+def put_record(collection, record_id: str, text: str, meta: dict) -> None:
+    collection.upsert(ids=[record_id], documents=[text], metadatas=[meta], embeddings=[_NO_VECTOR])
 
 
 def make_client(settings: Settings):
@@ -59,6 +76,11 @@ class ChunkStore:
             raise StoreError(f"cannot open Chroma collection {self.name} ({exc})") from exc
         if stored.get("embed_model") not in (None, self.model_id):
             raise StoreError(f"collection {self.name} holds vectors of {stored['embed_model']}, not {self.model_id}")
+        # The manifest: one record per fully indexed article (its text, title, digest, kind),
+        # written after all its chunks and deleted before them. It is the commit point: a
+        # build killed at any moment leaves chunks no manifest record vouches for, which
+        # snapshots ignore and the next sync completes or removes.
+        self.manifest_collection = record_collection(client, f"{self.name}-manifest")
 
     # -- writing ---------------------------------------------------------
     def upsert(self, doc: Document, chunks: list[Chunk]) -> tuple[int, int]:
@@ -82,6 +104,15 @@ class ChunkStore:
             self.db._collection.update(ids=[c.id for c in kept], metadatas=metas)
         return len(new), len(stale)
 
+    def commit(self, doc: Document, kind: str, chunks: int) -> None:
+        """Record ``doc`` as fully indexed (call after ``upsert``)."""
+        meta = {"title": doc.title, "digest": doc.digest, "kind": kind, "chunks": chunks}
+        put_record(self.manifest_collection, doc.id, doc.text, meta)
+
+    def uncommit(self, doc_id: str) -> None:
+        """Hide ``doc_id`` from every snapshot built from now on (call before ``remove``)."""
+        self.manifest_collection.delete(ids=[doc_id])
+
     def remove(self, doc_id: str) -> int:
         ids = self._ids(where={"doc_id": doc_id})
         if ids:
@@ -89,6 +120,9 @@ class ChunkStore:
         return len(ids)
 
     def reset(self) -> None:
+        ids = self.manifest_collection.get(include=[])["ids"]
+        if ids:
+            self.manifest_collection.delete(ids=ids)
         self.db.reset_collection()
 
     # -- reading ---------------------------------------------------------
@@ -96,19 +130,46 @@ class ChunkStore:
         return self.db._collection.count()
 
     def chunks(self) -> list[Chunk]:
+        return sorted((c for c, _ in self._chunks_with_digest()), key=lambda c: (c.doc_id, c.start))
+
+    def _chunks_with_digest(self) -> list[tuple[Chunk, str]]:
         got = self.db.get(include=["documents", "metadatas"])
         pairs = zip(got["documents"], got["metadatas"], strict=True)
-        chunks = [Chunk.from_metadata(text, meta) for text, meta in pairs]
-        return sorted(chunks, key=lambda c: (c.doc_id, c.start))
+        return [(Chunk.from_metadata(text, meta), meta.get("digest", "")) for text, meta in pairs]
 
     def digests(self) -> dict[str, str]:
-        """doc_id → digest of the article text its chunks were cut from."""
-        got = self.db.get(include=["metadatas"])
-        return {m["doc_id"]: m.get("digest", "") for m in got["metadatas"]}
+        """doc_id → digest of every fully indexed article (from the manifest)."""
+        got = self.manifest_collection.get(include=["metadatas"])
+        return {i: m.get("digest", "") for i, m in zip(got["ids"], got["metadatas"], strict=True)}
+
+    def manifest(self) -> dict[str, tuple[Document, str, int]]:
+        """doc_id → (article, kind, number of chunks) for every fully indexed article."""
+        got = self.manifest_collection.get(include=["documents", "metadatas"])
+        return {
+            i: (Document(i, m["title"], text), m.get("kind", "bundled"), int(m.get("chunks", 0)))
+            for i, text, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        }
+
+    def chunk_digests(self) -> dict[str, Counter]:
+        """doc_id → how many stored chunks carry each article digest (to spot half-written articles)."""
+        counts: dict[str, Counter] = {}
+        for meta in self.db.get(include=["metadatas"])["metadatas"]:
+            counts.setdefault(meta["doc_id"], Counter())[meta.get("digest", "")] += 1
+        return counts
+
+    def snapshot(self) -> IndexSnapshot:
+        """What the store serves now: manifest articles and their chunks, nothing half-written."""
+        manifest = self.manifest()
+        chunks = [
+            c
+            for c, digest in self._chunks_with_digest()
+            if c.doc_id in manifest and digest == manifest[c.doc_id][0].digest
+        ]
+        docs = {doc_id: doc for doc_id, (doc, _, _) in manifest.items()}
+        return IndexSnapshot.build(chunks, docs, {doc_id: kind for doc_id, (_, kind, _) in manifest.items()})
 
     def dense_search(self, query: str, k: int) -> list[tuple[Chunk, float]]:
         """Top ``k`` chunks by cosine similarity to the query (higher is closer)."""
-        k = min(k, self.count())
         if k <= 0:
             return []
         vector = self.embeddings.embed_query(query)

@@ -7,6 +7,7 @@ Collaborators come in: the index (retriever + store + embedder), an optional cha
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
@@ -26,6 +27,7 @@ from index.errors import InputError
 MAX_QUESTION_CHARS = 2000  # a question longer than this is cut, with a notice
 EVIDENCE_SENTENCES = 8  # sentences shown to a chat model
 EVIDENCE_CHUNKS = 6  # chunks whose sentences the answerer reads (at least the k shown)
+CORPORA_KEPT = 3  # questions still running on an older snapshot keep its corpus
 
 
 class Assistant:
@@ -35,9 +37,8 @@ class Assistant:
         self.answerer = Answerer(self.scorer, models or model.load())
         self.chat_model = chat_model
         self.llm_timeout = llm_timeout
-        self._corpus_key = None
-        self._corpus = None
-        self._sources: dict[str, str] = {}
+        self._corpora: dict[int, object] = {}  # snapshot version → Corpus (the last few)
+        self._corpora_lock = threading.Lock()
         # condense → retrieve → evidence, shared by both answerers
         self.prepare = (
             RunnableLambda(self._condense, name="condense")
@@ -101,10 +102,13 @@ class Assistant:
 
     def _retrieve(self, state: dict) -> dict:
         with _timer(state, "retrieve"):
+            # One snapshot for the whole question: retrieval, the corpus and the cited texts
+            # all come from the same library, whatever is added or removed meanwhile.
+            snap = self.index.snapshot()
             k = state["k"] or self.index.retriever.k
-            hits = self.index.retriever.search(state["query"], k=max(k, EVIDENCE_CHUNKS))
+            hits = self.index.retriever.search(state["query"], k=max(k, EVIDENCE_CHUNKS), snapshot=snap)
             state["hits"], state["evidence_hits"] = hits[:k], hits
-            self._refresh_corpus()
+            state["corpus"], state["sources"] = self._corpus_for(snap), snap.sources
         return state
 
     def _evidence(self, state: dict) -> dict:
@@ -117,7 +121,7 @@ class Assistant:
                 state["query"],
                 state["query_vec"],
                 sentences_of(state["evidence_hits"]),
-                self._corpus,
+                state["corpus"],
                 state["lang"],
             )
             state["reading"] = reading
@@ -132,7 +136,7 @@ class Assistant:
     def _cite(self, state: dict) -> Answer:
         with _timer(state, "cite"):
             draft = state["draft"]
-            text, citations = number_slots(draft.text, draft.cited, self._sources)
+            text, citations = number_slots(draft.text, draft.cited, state["sources"])
         related = [] if draft.answerable else draft.related
         answer = self._result(state, text, draft.answerable, citations, related, state["notices"], "extractive")
         answer.confidence = round(draft.confidence, 4)
@@ -151,7 +155,7 @@ class Assistant:
         t0 = time.perf_counter()
         try:
             text, citations, dropped, refused = yield from generate(
-                self.chat_model, state["question"], state["lang"], evidence, self._sources, self.llm_timeout
+                self.chat_model, state["question"], state["lang"], evidence, state["sources"], self.llm_timeout
             )
         except LLMFailure as failure:
             state["timings"]["answer_llm"] = (time.perf_counter() - t0) * 1000
@@ -176,16 +180,19 @@ class Assistant:
         return text[0].strip() if text and 0 < len(text[0].strip()) <= MAX_QUESTION_CHARS else None
 
     # -- helpers ---------------------------------------------------------
-    def _refresh_corpus(self) -> None:
-        chunks = self.index.retriever.chunks()
-        key = tuple(c.id for c in chunks)
-        if key == self._corpus_key:
-            return
-        docs = self.index.documents()
-        self._sources = {doc_id: doc.text for doc_id, doc in docs.items()}
-        grounding = Grounding(self.scorer, [c.text for c in chunks] + [d.title for d in docs.values()])
-        self._corpus = build_corpus(chunks, docs, grounding, sentences_of_chunks, self.scorer)
-        self._corpus_key = key
+    def _corpus_for(self, snap):
+        """The answerer's view of a snapshot (words, vectors, sentence positions), built once per
+        snapshot; two questions racing to build it both get a correct one."""
+        corpus = self._corpora.get(snap.version)
+        if corpus is None:
+            docs = dict(snap.documents)
+            grounding = Grounding(self.scorer, [c.text for c in snap.chunks] + [d.title for d in docs.values()])
+            corpus = build_corpus(list(snap.chunks), docs, grounding, sentences_of_chunks, self.scorer)
+            with self._corpora_lock:
+                self._corpora[snap.version] = corpus
+                for old in sorted(self._corpora)[:-CORPORA_KEPT]:
+                    del self._corpora[old]
+        return corpus
 
     def _result(self, state, text, answerable, citations, related, notices, backend) -> Answer:
         from app.qa.citations import citation_for
@@ -204,7 +211,7 @@ class Assistant:
             )
             for h in state["hits"]
         ]
-        related_citations = [citation_for(i + 1, s, self._sources) for i, s in enumerate(related)]
+        related_citations = [citation_for(i + 1, s, state["sources"]) for i, s in enumerate(related)]
         return Answer(
             question=state["question"],
             text=text,
