@@ -48,6 +48,7 @@ class Index:
         self._snapshot: IndexSnapshot | None = None
         self._seen: dict[str, str] = {}  # manifest digests the current snapshot was built from
         self._checked = 0.0
+        self._preparers: list = []
         self.retriever = HybridRetriever(store=self.store, k=self.settings.top_k, snapshots=self)
 
     # -- reading ---------------------------------------------------------
@@ -73,6 +74,15 @@ class Index:
 
     def articles(self) -> list[ArticleInfo]:
         return info(self.snapshot())
+
+    def on_new_snapshot(self, prepare) -> None:
+        """Run ``prepare(snapshot)`` for every snapshot before it is published (and for the
+        current one now): what answering derives from a library is built by the writer, to
+        the side, so no question waits for it."""
+        with self._write:
+            self._preparers.append(prepare)
+            if self._snapshot is not None:
+                prepare(self._snapshot)
 
     # -- writing ---------------------------------------------------------
     def build(self, rebuild: bool = False, progress=None) -> SyncReport:
@@ -153,6 +163,8 @@ class Index:
         self._publish(self.store.snapshot())
 
     def _publish(self, snap: IndexSnapshot) -> None:
+        for prepare in self._preparers:
+            prepare(snap)
         self._seen = {doc_id: doc.digest for doc_id, doc in snap.documents.items()}
         self._checked = time.monotonic()
         self._snapshot = snap  # one assignment: readers see the old or the new snapshot, never a mix

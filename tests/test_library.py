@@ -161,3 +161,12 @@ def test_searches_during_adds_and_removes_never_fail(index):
             t.join()
     assert errors == []
     assert [a.id for a in index.articles()] == [BUNDLED_ID]
+
+
+def test_what_answering_derives_from_a_snapshot_is_prepared_before_it_is_published(index):
+    seen = []
+    index.on_new_snapshot(lambda snap: seen.append((set(snap.documents), set(index.snapshot().documents))))
+    assert seen == [({BUNDLED_ID}, {BUNDLED_ID})]  # the current snapshot, at registration
+    index.add_article("Banjir di Kota Hulu", EXTRA.split("\n", 1)[1])
+    # prepared: the new library; still published while preparing: the old one
+    assert seen[-1] == ({BUNDLED_ID, "banjir-di-kota-hulu"}, {BUNDLED_ID})

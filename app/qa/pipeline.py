@@ -39,6 +39,8 @@ class Assistant:
         self.llm_timeout = llm_timeout
         self._corpora: dict[int, object] = {}  # snapshot version → Corpus (the last few)
         self._corpora_lock = threading.Lock()
+        if hasattr(index, "on_new_snapshot"):  # the index's writer builds each corpus before publishing
+            index.on_new_snapshot(self._prepare)
         # condense → retrieve → evidence, shared by both answerers
         self.prepare = (
             RunnableLambda(self._condense, name="condense")
@@ -180,15 +182,28 @@ class Assistant:
         return text[0].strip() if text and 0 < len(text[0].strip()) <= MAX_QUESTION_CHARS else None
 
     # -- helpers ---------------------------------------------------------
+    def _prepare(self, snap) -> None:
+        """Before a snapshot is published: its corpus, and the sentence vectors of articles it
+        adds (at first start every article is new: those are left to the warm-up and to use)."""
+        previous, self._prepared = getattr(self, "_prepared", None), snap
+        self._corpus_for(snap)
+        if previous is not None:
+            fresh = [c for c in snap.chunks if previous.documents.get(c.doc_id) != snap.documents[c.doc_id]]
+            if fresh:
+                self.scorer.passage_vectors([s.text for s in sentences_of_chunks(fresh)])
+
     def _corpus_for(self, snap):
         """The answerer's view of a snapshot (words, vectors, sentence positions), built once per
-        snapshot; two questions racing to build it both get a correct one."""
+        snapshot: normally by the index's writer before the snapshot is published."""
         corpus = self._corpora.get(snap.version)
-        if corpus is None:
-            docs = dict(snap.documents)
-            grounding = Grounding(self.scorer, [c.text for c in snap.chunks] + [d.title for d in docs.values()])
-            corpus = build_corpus(list(snap.chunks), docs, grounding, sentences_of_chunks, self.scorer)
-            with self._corpora_lock:
+        if corpus is not None:
+            return corpus
+        with self._corpora_lock:  # built once, however many questions arrive at the same time
+            corpus = self._corpora.get(snap.version)
+            if corpus is None:
+                docs = dict(snap.documents)
+                grounding = Grounding(self.scorer, [c.text for c in snap.chunks] + [d.title for d in docs.values()])
+                corpus = build_corpus(list(snap.chunks), docs, grounding, sentences_of_chunks, self.scorer)
                 self._corpora[snap.version] = corpus
                 for old in sorted(self._corpora)[:-CORPORA_KEPT]:
                     del self._corpora[old]
