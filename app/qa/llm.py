@@ -8,6 +8,7 @@ fall back to the extractive answer with a visible notice.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -49,12 +50,18 @@ def generate(chat_model, question: str, lang: str, evidence: list, sources: dict
         raise LLMFailure("no passages to answer from")
     deadline = time.monotonic() + timeout
     pieces: list[str] = []
+    shown = 0  # characters of the reply already streamed to the user
     try:
         for chunk in chat_model.stream(messages_for(question, lang, evidence)):
             token = chunk.content if isinstance(chunk.content, str) else ""
             if token:
                 pieces.append(token)
-                yield "token", token
+                # Stream only text that a valid citation closes: words the model has not
+                # (yet) tied to a passage, e.g. an injected "HACKED", are never previewed.
+                upto = _cited_prefix("".join(pieces), len(evidence))
+                if upto > shown:
+                    yield "token", "".join(pieces)[shown:upto]
+                    shown = upto
             if time.monotonic() > deadline:
                 raise LLMFailure(f"no complete answer within {timeout:g} s")
     except LLMFailure:
@@ -68,11 +75,27 @@ def generate(chat_model, question: str, lang: str, evidence: list, sources: dict
     if not raw:
         raise LLMFailure("the model returned nothing")
     if _is_refusal(raw, refusal):
+        yield "token", refusal
         return refusal, [], [], True
     text, citations, dropped = parse_markers(raw, evidence, sources)
     if not citations:
         raise LLMFailure("the model's answer cites no passage")
+    rest = "".join(pieces)[shown:]
+    if rest.strip():  # the accepted answer's tail after its last marker
+        yield "token", rest
     return text, citations, dropped, False
+
+
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def _cited_prefix(text: str, passages: int) -> int:
+    """Length of the longest prefix of ``text`` that ends with a marker naming a real passage."""
+    end = 0
+    for match in _MARKER.finditer(text):
+        if 1 <= int(match.group(1)) <= passages:
+            end = match.end()
+    return end
 
 
 def _is_refusal(text: str, refusal: str) -> bool:
