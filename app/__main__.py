@@ -10,8 +10,13 @@ from pathlib import Path
 from index.errors import run_cli
 
 
-def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+def _common() -> argparse.ArgumentParser:
+    """Flags every command takes, before or after the subcommand (``--home D ask Q`` = ``ask Q --home D``).
+
+    They default to SUPPRESS: a flag not given sets nothing, so the subcommand's parser (which
+    parses the words after the subcommand) cannot overwrite a value given before it with None.
+    """
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     common.add_argument("--home", help="folder for all state (BERITA_HOME)")
     common.add_argument("--model", dest="embed_model", help="sentence-transformers model folder")
     common.add_argument("--articles", dest="articles_dir", help="folder of bundled articles")
@@ -24,8 +29,13 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--llm-gguf", help="a local GGUF file run with llama.cpp")
     common.add_argument("--llm-timeout", type=float, help="seconds before falling back to the offline answer")
     common.add_argument(
-        "--backend", choices=["auto", "extractive", "llm"], default="auto", help="extractive: never use the chat model"
+        "--backend", choices=["auto", "extractive", "llm"], help="extractive: never use the chat model (default auto)"
     )
+    return common
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = _common()
     parser = argparse.ArgumentParser(
         prog="python -m app", parents=[common], description="Chat with a news article, with cited sentences."
     )
@@ -33,12 +43,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, help="UI port (default 7860)")
     parser.add_argument("--auth", help="user:password required to open the UI")
     sub = parser.add_subparsers(dest="command")
-    ask = sub.add_parser("ask", parents=[common], help="answer one question (or a batch) in the terminal")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[common], help=help)
+
+    ask = command("ask", "answer one question (or a batch) in the terminal")
     ask.add_argument("question", nargs="?", default=None)
     ask.add_argument("--json", action="store_true", help="print the structured result as JSON")
     ask.add_argument("--history", help="JSON file: [[question, answer], ...] of earlier turns")
     ask.add_argument("--batch", help="JSONL file of {id, question, history}; one JSON result per line")
-    ev = sub.add_parser("eval", parents=[common], help="score a dataset: accuracy, citations, latency")
+    ev = command("eval", "score a dataset: accuracy, citations, latency")
     ev.add_argument(
         "--dataset", action="append", help="JSONL file; repeatable (default: dev, calibration, tune and test sets)"
     )
@@ -82,7 +96,8 @@ def _run(args) -> int:
 
 
 def _backend(args) -> str | None:
-    return None if args.backend == "auto" else args.backend
+    backend = getattr(args, "backend", "auto")  # absent when not given (SUPPRESS)
+    return None if backend == "auto" else backend
 
 
 def _ask(args, settings) -> int:

@@ -8,21 +8,38 @@ import sys
 from index.errors import run_cli
 
 
-def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+def _common() -> argparse.ArgumentParser:
+    """Flags every command takes, before or after the subcommand (``--home D build`` = ``build --home D``).
+
+    They default to SUPPRESS: a flag not given sets nothing, so the subcommand's parser (which
+    parses the words after the subcommand) cannot overwrite a value given before it with None.
+    """
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     common.add_argument("--model", dest="embed_model", help="sentence-transformers model folder (default: bundled e5)")
     common.add_argument("--articles", dest="articles_dir", help="folder of bundled articles (.txt/.md)")
     common.add_argument("--home", help="folder for all state (BERITA_HOME)")
     common.add_argument("--chroma-host", help="use a Chroma server at this host instead of the local folder")
     common.add_argument("--chroma-port", type=int, help="Chroma server port (default 8000)")
-    parser = argparse.ArgumentParser(prog="python -m index", description="Build and query the article index.")
+    return common
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="python -m index", parents=[common], description="Build and query the article index."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    build = sub.add_parser("build", parents=[common], help="index the articles (idempotent)")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        """A subcommand that also takes the common flags."""
+        return sub.add_parser(name, parents=[common], help=help)
+
+    build = command("build", "index the articles (idempotent)")
     build.add_argument("--rebuild", action="store_true", help="drop the collection and index everything again")
-    search = sub.add_parser("search", parents=[common], help="print ranked passages for a question")
+    search = command("search", "print ranked passages for a question")
     search.add_argument("question")
     search.add_argument("-k", type=int, default=None, dest="top_k", help="number of passages (default 4)")
-    ev = sub.add_parser("eval", parents=[common], help="retrieval recall@1, recall@3 and MRR on a dataset")
+    ev = command("eval", "retrieval recall@1, recall@3 and MRR on a dataset")
     ev.add_argument("--dataset", help="JSONL file (default: data/eval/dev.jsonl)")
     return parser
 

@@ -41,6 +41,40 @@ def test_bad_input_gets_one_clear_line(tmp_path, args, message):
     assert result.stderr.strip().startswith("error:") and message in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--home", "H", "--model", "M", "-k", "7", "--llm-gguf", "G", "--backend", "extractive", "ask", "Q"],
+        ["ask", "Q", "--home", "H", "--model", "M", "-k", "7", "--llm-gguf", "G", "--backend", "extractive"],
+        ["--home", "H", "--model", "M", "ask", "Q", "-k", "7", "--llm-gguf", "G", "--backend", "extractive"],
+    ],
+)
+def test_shared_flags_take_effect_before_or_after_the_subcommand(args):
+    from app.__main__ import _backend, _parser
+
+    parsed = _parser().parse_args(args)
+    assert (parsed.command, parsed.question) == ("ask", "Q")
+    assert (parsed.home, parsed.embed_model, parsed.top_k, parsed.llm_gguf) == ("H", "M", 7, "G")
+    assert _backend(parsed) == "extractive"
+
+
+def test_flags_not_given_leave_the_settings_alone():
+    from app.__main__ import _backend, _parser
+
+    parsed = _parser().parse_args(["--home", "H", "eval"])
+    assert parsed.home == "H" and not hasattr(parsed, "top_k") and _backend(parsed) is None  # None: auto
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+@pytest.mark.parametrize(
+    "flag, message", [(["-k", "0"], "between 1 and 50"), (["--chroma-port", "0"], "must be a TCP port")]
+)
+def test_a_process_honours_a_flag_on_either_side_of_the_subcommand(tmp_path, where, flag, message):
+    args = [*flag, "ask", "x"] if where == "before" else ["ask", "x", *flag]
+    result = run(args, tmp_path, timeout=120)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+
+
 @pytest.mark.slow
 def test_ask_text_json_history_and_batch(home, tmp_path):
     text = run(["ask", "When was the Arctic exercise?"], home)

@@ -56,16 +56,41 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser, app_url):
+def open_page(browser, url, **options):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = browser.new_page(**options)
     page.dialogs = []
     page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
-    page.goto(app_url)
+    page.goto(url)
     page.wait_for_selector("#question textarea")
+    return page
+
+
+@pytest.fixture
+def page(browser, app_url):
+    page = open_page(browser, app_url, viewport={"width": 1400, "height": 1000})
     yield page
     page.close()
+
+
+@pytest.fixture
+def phone(browser, app_url):
+    """A phone-sized page (iPhone 12-15: 390 × 844 CSS pixels): the panels stack in one column."""
+    page = open_page(
+        browser, app_url, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=3
+    )
+    yield page
+    page.close()
+
+
+def in_viewport(page, element) -> bool:
+    box, view = element.bounding_box(), page.viewport_size
+    return 0 <= box["y"] and box["y"] + box["height"] <= view["height"] and 0 <= box["x"] <= view["width"]
+
+
+def inside(element, container) -> bool:
+    box, outer = element.bounding_box(), container.bounding_box()
+    return outer["y"] <= box["y"] and box["y"] + box["height"] <= outer["y"] + outer["height"] + 1
 
 
 def ask(page, question: str) -> tuple[str, float]:
@@ -86,6 +111,14 @@ def ask(page, question: str) -> tuple[str, float]:
     return page.query_selector_all(BOT)[-1].inner_text().strip(), first_text
 
 
+def click_and_wait(page, element) -> None:
+    """Click a [n] marker or a source; return once the server's render is in and shown
+    (page.js counts each time it shows the highlight)."""
+    before = page.evaluate("() => window.berita.runs")
+    element.click()
+    page.wait_for_function(f"() => window.berita.runs > {before}", timeout=10_000)
+
+
 def test_ask_click_citation_refuse_upload(page):
     timings = []
     text, t = ask(page, "When was the Arctic exercise?")
@@ -98,12 +131,10 @@ def test_ask_click_citation_refuse_upload(page):
         assert sizes[0] == sizes[1], sizes  # bold, not bigger
     page.screenshot(path=ARTIFACTS / "1-answer-en.png")
 
-    page.query_selector_all(f'{BOT} a[href^="#cite-"]')[-1].click()
-    page.wait_for_selector("#article mark.active")
+    click_and_wait(page, page.query_selector_all(f'{BOT} a[href^="#cite-"]')[-1])
     active = page.query_selector("#article mark.active")
     assert "Samudra Arktik pada 3 Oktober 2024." in active.inner_text()
     assert active.inner_text().startswith("Kedua negara telah meningkatkan")  # exactly the cited sentence
-    page.wait_for_timeout(300)
     assert active.is_visible()
     assert active.evaluate("m => getComputedStyle(m).backgroundColor") == "rgb(255, 179, 71)"  # page style applied
     box, panel = active.bounding_box(), page.query_selector("#article .article").bounding_box()
@@ -113,14 +144,19 @@ def test_ask_click_citation_refuse_upload(page):
     text, t = ask(page, "Kapan latihan bersama di Samudra Arktik dilaksanakan?")
     timings.append(t)
     assert "3 Oktober 2024" in text and text.endswith("[1]") and "October" not in text
-    page.query_selector("#sources [data-cite]").click()  # a source, not a marker
-    page.wait_for_function("() => document.querySelector('#article mark.active')?.id === 'art-1-1'")
+    assert page.query_selector("#article mark.active").get_attribute("id") == "art-1-1"
+    click_and_wait(page, page.query_selector(f'{BOT} a[href="#cite-0-1"]'))  # the first answer's marker
+    assert page.query_selector("#article mark.active").get_attribute("id") == "art-0-1"
+    assert page.query_selector("#sources [data-cite]").get_attribute("data-cite") == "0-1"  # its sources too
 
     text, t = ask(page, "How many ships took part?")
     timings.append(t)
     assert text.startswith("The article does not say")
     assert page.query_selector_all(f"{BOT} blockquote")  # refusals look different
     assert "Related passages" in page.inner_text("#sources")
+    assert not page.query_selector("#article mark.active")  # a refusal highlights nothing ...
+    click_and_wait(page, page.query_selector('#sources [data-cite="2-r1"]'))  # ... until a related source is clicked
+    assert page.query_selector("#article mark.active").get_attribute("id") == "art-2-1"
     page.screenshot(path=ARTIFACTS / "3-refusal.png")
 
     page.click("#articles button, #articles .label-wrap")
@@ -132,8 +168,7 @@ def test_ask_click_citation_refuse_upload(page):
     text, t = ask(page, "Kapan festival layang-layang digelar?")
     timings.append(t)
     assert text == "12 Juli 2025 [1]"
-    page.query_selector_all(f'{BOT} a[href^="#cite-"]')[-1].click()
-    page.wait_for_selector("#article mark.active")
+    click_and_wait(page, page.query_selector_all(f'{BOT} a[href^="#cite-"]')[-1])
     assert "Festival Layang-layang <b>Bali</b>" in page.inner_text("#article h3")
     assert page.evaluate("() => window.__pwned") is None
     assert not page.query_selector_all("#article img, #library img, #library b, #article script")
@@ -164,3 +199,29 @@ def test_interface_language_switch(page):
     assert page.query_selector("#send").inner_text().strip() == "Kirim"
     text, _ = ask(page, "When was the Arctic exercise?")  # answers follow the question's language
     assert text.startswith(("3 October 2024", "According to the article:")), text
+
+
+def test_phone_keeps_the_answer_in_view_and_scrolls_only_the_article_panel(phone):
+    """After sending, the window stays put (the answer in view) while the article panel scrolls
+    itself to the highlighted sentence; a click on a citation may bring the panel into view."""
+    phone.fill("#question textarea", "Apa isi perjanjian no limit partnership?")
+    window_before = phone.evaluate("() => window.scrollY")
+    runs = phone.evaluate("() => window.berita.runs")
+    text, _ = ask(phone, "Apa isi perjanjian no limit partnership?")
+    assert text.endswith("[2]"), text  # a long, cited answer
+    phone.wait_for_function(f"() => window.berita.runs > {runs}")  # the after-answer script has run
+    phone.screenshot(path=ARTIFACTS / "6-phone-answer.png")
+    last = phone.query_selector_all(BOT)[-1]
+    assert in_viewport(phone, last), (last.bounding_box(), phone.evaluate("() => window.scrollY"))
+    assert phone.evaluate("() => window.scrollY") == window_before  # sending never scrolls the window
+    panel, active = phone.query_selector("#article .article"), phone.query_selector("#article mark.active")
+    assert panel.bounding_box()["y"] > last.bounding_box()["y"]  # stacked: the article is below the chat
+    assert inside(active, panel)  # the panel scrolled its own content to the highlight
+    assert not in_viewport(phone, active), "the test needs the article below the fold, as on a real phone"
+
+    click_and_wait(phone, phone.query_selector_all(f'{BOT} a[href^="#cite-"]')[-1])  # [2]
+    panel, active = phone.query_selector("#article .article"), phone.query_selector("#article mark.active")
+    assert active.get_attribute("id") == "art-0-2"
+    assert in_viewport(phone, active) and inside(active, panel)  # a click may bring the article into view
+    phone.screenshot(path=ARTIFACTS / "7-phone-citation.png")
+    assert phone.dialogs == []

@@ -40,6 +40,37 @@ def test_bad_input_gets_one_line_and_nonzero_exit(tmp_path, args, env, message):
     assert len(lines) == 1 and message in lines[0], result.stderr
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--home", "H", "--model", "M", "--articles", "A", "--chroma-port", "9", "search", "Q", "-k", "2"],
+        ["search", "Q", "-k", "2", "--home", "H", "--model", "M", "--articles", "A", "--chroma-port", "9"],
+        ["--home", "H", "--model", "M", "search", "--articles", "A", "Q", "--chroma-port", "9", "-k", "2"],
+    ],
+)
+def test_shared_flags_take_effect_before_or_after_the_subcommand(args):
+    from index.__main__ import _parser
+
+    parsed = _parser().parse_args(args)
+    assert (parsed.command, parsed.question, parsed.top_k) == ("search", "Q", 2)
+    assert (parsed.home, parsed.embed_model, parsed.articles_dir, parsed.chroma_port) == ("H", "M", "A", 9)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--model", "/nonexistent/model", "build"],
+        ["build", "--model", "/nonexistent/model"],
+        ["--chroma-port", "0", "build"],
+        ["build", "--chroma-port", "0"],
+    ],
+)
+def test_a_process_honours_a_flag_on_either_side_of_the_subcommand(tmp_path, args):
+    result = run(args, tmp_path)
+    message = "not found" if "--model" in args else "must be a TCP port"
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+
+
 @pytest.mark.slow
 def test_build_search_eval(tmp_path, model_home):
     # share the converted model with the session fixture to avoid a second conversion

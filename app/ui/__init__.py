@@ -1,0 +1,51 @@
+"""The Gradio app: chat, sources panel, the article with the cited sentence highlighted.
+
+``layout`` builds the page (``build_demo(assistant, settings)``) and wires its events to the
+handlers in ``chat`` and ``library``; interface strings are in ``strings.json``, the page
+script and style in ``static/``. ``app/webapp.py`` holds a module-level ``demo`` for
+``gradio app/webapp.py`` reloads; launch it with ``launch_options`` so the style comes along.
+"""
+
+from __future__ import annotations
+
+from app.ui.chat import ChatUI
+from app.ui.layout import build_demo, page_assets
+from app.ui.library import LibraryUI
+from app.ui.strings import languages, strings
+
+__all__ = ["LABELS", "ChatUI", "LibraryUI", "build_demo", "launch_options", "serve", "strings"]
+
+# language → its strings, for code that wants them all at once (e.g. tests of render.py);
+# each still fails loudly on a missing name. New code: strings(lang).
+LABELS = {lang: strings(lang) for lang in languages()}
+
+MAX_UPLOAD_BYTES = 800_000  # an article is a few thousand characters; larger uploads are refused by Gradio
+
+
+def launch_options(settings) -> dict:
+    """Loopback by default, never a public share link; login only when BERITA_AUTH is set;
+    the page script and style (Gradio 6 takes them in launch(), not in Blocks)."""
+    auth = tuple(settings.auth.split(":", 1)) if settings.auth else None
+    return dict(
+        server_name=settings.host,
+        server_port=settings.port,
+        auth=auth,
+        share=False,
+        ssr_mode=False,
+        max_file_size=MAX_UPLOAD_BYTES,
+        quiet=True,
+        footer_links=["api"],
+        **page_assets(),
+    )
+
+
+def serve(settings) -> int:
+    from app.service import build_assistant
+
+    print(f"Loading the model and the index (BERITA_HOME={settings.home}) …", flush=True)
+    assistant = build_assistant(settings)
+    assistant.warm_up()
+    demo = build_demo(assistant, settings)
+    print(f"Open http://{settings.host}:{settings.port} in a browser (Ctrl+C to stop).", flush=True)
+    demo.queue(default_concurrency_limit=4).launch(**launch_options(settings))
+    return 0
