@@ -1,4 +1,4 @@
-"""CLI: ``python -m app`` (the chat UI), ``python -m app ask "QUESTION"``, ``python -m app eval``."""
+"""CLI: ``python -m app`` (the chat UI), ``ask "QUESTION"``, ``eval``, ``loadtest --users N --seconds S``."""
 
 from __future__ import annotations
 
@@ -57,6 +57,13 @@ def _parser() -> argparse.ArgumentParser:
         "--dataset", action="append", help="JSONL file; repeatable (default: dev, calibration, tune and test sets)"
     )
     ev.add_argument("--failures", action="store_true", help="list every question answered wrongly")
+    load = command("loadtest", "many users asking over HTTP while articles are added and removed")
+    load.add_argument("--users", type=int, default=20, help="concurrent users (default 20)")
+    load.add_argument("--seconds", type=float, default=60, help="how long to run (default 60)")
+    load.add_argument("--change-every", type=float, default=1.0,
+                      help="seconds between library changes (add, then remove); 0: none (default 1)")
+    load.add_argument("--url", help="drive this running server instead of starting one")
+    load.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     return parser
 
 
@@ -92,7 +99,23 @@ def _run(args) -> int:
         return serve(settings)
     if args.command == "ask":
         return _ask(args, settings)
+    if args.command == "loadtest":
+        return _loadtest(args, settings)
     return _eval(args, settings)
+
+
+def _loadtest(args, settings) -> int:
+    from app import loadtest
+    from index.errors import InputError
+
+    if args.users < 1 or args.seconds <= 0 or args.change_every < 0:
+        raise InputError("--users must be at least 1, --seconds positive, --change-every 0 or more")
+    if args.url:
+        report = loadtest.run(args.url, args.users, args.seconds, args.change_every)
+    else:
+        report = loadtest.serve_and_run(settings, args.users, args.seconds, args.change_every)
+    loadtest.print_report(report, args.json)
+    return 1 if report["errors"] or report["library_errors"] else 0
 
 
 def _backend(args) -> str | None:

@@ -1,4 +1,5 @@
-"""CLI: ``python -m index build [--rebuild]``, ``search "QUESTION" [-k N]``, ``eval [--dataset FILE]``."""
+"""CLI: ``python -m index build [--rebuild]``, ``search "QUESTION" [-k N]``, ``eval [--dataset FILE]``,
+``add FILE``, ``remove ID``, ``list [--json]``."""
 
 from __future__ import annotations
 
@@ -41,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("-k", type=int, default=None, dest="top_k", help="number of passages (default 4)")
     ev = command("eval", "retrieval recall@1, recall@3 and MRR on a dataset")
     ev.add_argument("--dataset", help="JSONL file (default: data/eval/dev.jsonl)")
+    add = command("add", "add an article: a .txt or .md file whose first line is the title")
+    add.add_argument("file")
+    remove = command("remove", "remove an added article by its id (see list)")
+    remove.add_argument("id")
+    listing = command("list", "list the indexed articles: id, kind, passages, title")
+    listing.add_argument("--json", action="store_true", help="one JSON object per article")
     return parser
 
 
@@ -61,6 +68,8 @@ def _run(args) -> int:
 
         raise InputError('the question is empty: python -m index search "When was the Arctic exercise?"')
 
+    if args.command == "add":
+        _check_upload(args.file)
     from tqdm import tqdm
 
     from index.service import open_index
@@ -71,6 +80,23 @@ def _run(args) -> int:
         print(f"{report.summary()} -> collection {idx.store.name}")
         return 0
     idx.ensure_built()
+    if args.command == "add":
+        article = idx.add_file(args.file)
+        print(f"added {article.id} ({article.chunks} passages): {article.title}")
+        return 0
+    if args.command == "remove":
+        article = idx.remove_article(args.id)
+        print(f"removed {article.id}: {article.title}")
+        return 0
+    if args.command == "list":
+        import json
+
+        for article in idx.articles():
+            if args.json:
+                print(json.dumps(article.to_dict(), ensure_ascii=False))
+            else:
+                print(f"{article.id}\t{article.kind}\t{article.chunks}\t{article.title}")
+        return 0
     if args.command == "search":
         for rank, hit in enumerate(idx.retriever.search(args.question, k=settings.top_k), start=1):
             dense = "-" if hit.dense is None else f"{hit.dense:.3f}"
@@ -86,6 +112,15 @@ def _run(args) -> int:
     report = evaluate_retrieval(idx.retriever, load_examples(args.dataset or DEFAULT_DATASET))
     print("\n".join(report.lines()))
     return 0
+
+
+def _check_upload(name: str) -> None:
+    """Refuse an unusable file before the model loads (same rules as the UI's upload)."""
+    from pathlib import Path
+
+    from index.documents import load_file
+
+    load_file(Path(name))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,9 @@ from index.errors import DocumentError
 
 SUFFIXES = (".txt", ".md")
 MAX_CHARS = 200_000  # a news article is a few thousand characters; this guards memory
+# Control characters (NUL, bell, terminal escapes) carry no text and break terminals and
+# stores; newlines and tabs stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,9 @@ def slugify(text: str, limit: int = 48) -> str:
 
 def make_document(text: str, doc_id: str | None = None, title: str | None = None, source: str = "") -> Document:
     """Build a Document from raw text; a given title becomes the first line."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"))
     if title is not None:
-        title = " ".join(title.split())
+        title = " ".join(_CONTROL.sub("", title).split())
         if not title:
             raise DocumentError("the article needs a title: type one, then add it again")
         text = f"{title}\n{text.strip()}"

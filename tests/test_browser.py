@@ -225,3 +225,31 @@ def test_phone_keeps_the_answer_in_view_and_scrolls_only_the_article_panel(phone
     assert in_viewport(phone, active) and inside(active, panel)  # a click may bring the article into view
     phone.screenshot(path=ARTIFACTS / "7-phone-citation.png")
     assert phone.dialogs == []
+
+
+def test_bad_input_in_the_browser_gets_a_reply_and_runs_nothing(page):
+    """The bad-input suite's questions and uploads, typed and dropped as a user would."""
+    from tests.bad_inputs import BAD_UPLOADS, QUESTIONS
+
+    for name in ("html", "script", "markdown_link", "bidi", "control", "emoji", "arabic", "template", "sql"):
+        text, _ = ask(page, QUESTIONS[name])
+        assert text and text != "…", name
+    assert page.evaluate("() => window.__pwned") is None
+    assert not page.query_selector_all("#chat img[src=x], #chat script, #chat a[href^='javascript']")
+    page.click("#articles button, #articles .label-wrap")
+    library = page.inner_text("#library")
+    status = ""
+    for name in ("binary.txt", "latin1.txt", "empty.txt"):  # each refusal reads differently from the last
+        upload = ARTIFACTS / name
+        upload.write_bytes(BAD_UPLOADS[name])
+        page.set_input_files("#upload input[type=file]", str(upload))
+        page.wait_for_function(
+            "(before) => { const t = document.querySelector('#status')?.innerText.trim() || '';"
+            r" return t.startsWith('⚠️') && !/\n|\d\.\ds/.test(t) && t !== before; }",
+            arg=status,
+            timeout=30_000,
+        )
+        status = page.inner_text("#status").strip()
+        assert len(status.splitlines()) == 1 and "Traceback" not in status, status
+    assert page.inner_text("#library") == library  # nothing added, nothing lost
+    assert page.dialogs == []

@@ -27,6 +27,7 @@ from index.errors import InputError
 MAX_QUESTION_CHARS = 2000  # a question longer than this is cut, with a notice
 EVIDENCE_SENTENCES = 8  # sentences shown to a chat model
 EVIDENCE_CHUNKS = 6  # chunks whose sentences the answerer reads (at least the k shown)
+BACKENDS = (None, "auto", "extractive", "llm")  # None and "auto": the chat model when one is configured
 CORPORA_KEPT = 3  # questions still running on an older snapshot keep its corpus
 
 
@@ -65,6 +66,11 @@ class Assistant:
 
     def stream(self, question: str, history=None, backend: str | None = None, k: int | None = None) -> Iterator:
         started = time.perf_counter()
+        if backend not in BACKENDS:
+            raise InputError(f"unknown backend {str(backend)[:40]!r}: use auto, extractive or llm")
+        backend = None if backend == "auto" else backend
+        if k is not None and not (isinstance(k, int) and 1 <= k <= 50):
+            raise InputError(f"k must be a whole number of passages between 1 and 50, got {str(k)[:20]!r}")
         history = _clean_history(history)
         fallback_lang = language.detect(history[-1][0]) if history else "en"
         question = (question or "").strip()

@@ -136,7 +136,10 @@ class Page:
             api_name=False,
         ).then(None, js=AFTER_CLICK_JS)
         changed = [self.status, self.library, self.remove_pick]
-        self.upload.upload(lib.add_file, [self.upload, self.ui_lang], changed, api_name=False)
+        # the file box empties after each upload, added or refused, ready for the next file
+        self.upload.upload(lib.add_file, [self.upload, self.ui_lang], changed, api_name=False).then(
+            lambda: None, None, self.upload, api_name=False
+        )
         self.add.click(lib.add_text, [self.paste_title, self.paste_text, self.ui_lang], changed, api_name=False)
         self.remove.click(lib.remove, [self.remove_pick, self.ui_lang], changed, api_name=False)
         self.ui_lang.change(self.relabel, [self.ui_lang], self.relabelled(), api_name=False)

@@ -1,0 +1,188 @@
+"""Load and soak: many users asking over HTTP while articles are added and removed every second.
+
+``python -m app loadtest --users 20 --seconds 60`` starts the real server (``python -m app``)
+on a free loopback port with the current settings, or drives ``--url``. Each user is a
+``gradio_client`` asking the ``/answer`` endpoint mixed questions in both languages, one
+after another; one writer alternately adds an evaluation article through ``/add_article``
+and removes it through ``/remove_article``. Printed: requests, errors, answers/s, p50, p95.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+from index.dataset import DEFAULT_DATASETS, EVAL_ARTICLES, load_examples
+from index.errors import InputError
+from index.settings import PROJECT_ROOT
+
+STARTUP_SECONDS = 300  # a first start may convert the model
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    writes: int = 0
+    write_errors: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answer(self, seconds: float, error: str | None) -> None:
+        with self.lock:
+            self.latencies.append(seconds)
+            if error:
+                self.errors.append(error)
+
+    def write(self, error: str | None) -> None:
+        with self.lock:
+            self.writes += 1
+            if error:
+                self.write_errors.append(error)
+
+    def report(self, seconds: float) -> dict:
+        lat = sorted(self.latencies)
+        pct = (lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000) if lat else (lambda q: 0.0)
+        return {
+            "requests": len(lat),
+            "errors": len(self.errors),
+            "answers_per_s": round(len(lat) / seconds, 2),
+            "p50_ms": round(pct(0.5)),
+            "p95_ms": round(pct(0.95)),
+            "mean_ms": round(statistics.fmean(lat) * 1000) if lat else 0,
+            "library_changes": self.writes,
+            "library_errors": len(self.write_errors),
+            "first_errors": (self.errors + self.write_errors)[:5],
+        }
+
+
+def questions() -> list[str]:
+    """Questions about the bundled article, both languages (dev and calibration sets)."""
+    out = []
+    for path in DEFAULT_DATASETS[:2]:
+        out += [ex.question for ex in load_examples(path) if not ex.history and not ex.articles]
+    return out
+
+
+def articles() -> list[tuple[str, str]]:
+    pairs = []
+    for path in sorted(EVAL_ARTICLES.glob("*.txt")):
+        title, _, body = path.read_text(encoding="utf-8").partition("\n")
+        pairs.append((title.strip(), body.strip()))
+    return pairs
+
+
+def _user(url: str, stop: threading.Event, tally: Tally, seed: int) -> None:
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    pool, rng = questions(), random.Random(seed)
+    while not stop.is_set():
+        question = rng.choice(pool)
+        t0 = time.perf_counter()
+        try:
+            result = client.predict(question, [], "extractive", api_name="/answer")
+            error = result.get("error") if isinstance(result, dict) else f"unexpected reply {result!r:.80}"
+            if not error and not result.get("text"):
+                error = "empty answer"
+        except Exception as exc:  # counted, not raised: the run goes on and reports it
+            error = f"{type(exc).__name__}: {exc}"
+        tally.answer(time.perf_counter() - t0, error and f"{question!r}: {error}")
+
+
+def _writer(url: str, stop: threading.Event, tally: Tally, every: float) -> None:
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    pending = None
+    for n, (title, body) in enumerate(_cycle(articles())):
+        if stop.wait(every):
+            break
+        try:
+            if pending is None:
+                result = client.predict(f"{title} ({n})", body, api_name="/add_article")
+                pending = result.get("id")
+            else:
+                result = client.predict(pending, api_name="/remove_article")
+                pending = None
+            tally.write(result.get("error"))
+        except Exception as exc:
+            tally.write(f"{type(exc).__name__}: {exc}")
+    if pending:  # leave the library as it was found
+        try:
+            client.predict(pending, api_name="/remove_article")
+        except Exception as exc:
+            tally.write(f"cleanup: {type(exc).__name__}: {exc}")
+
+
+def _cycle(items):
+    while True:
+        yield from items
+
+
+def run(url: str, users: int, seconds: float, change_every: float = 1.0) -> dict:
+    stop, tally = threading.Event(), Tally()
+    threads = [threading.Thread(target=_user, args=(url, stop, tally, i), daemon=True) for i in range(users)]
+    if change_every > 0:
+        threads.append(threading.Thread(target=_writer, args=(url, stop, tally, change_every), daemon=True))
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    time.sleep(seconds)
+    stop.set()
+    for t in threads:
+        t.join(timeout=60)
+    return tally.report(time.perf_counter() - started)
+
+
+def serve_and_run(settings, users: int, seconds: float, change_every: float) -> dict:
+    """Start ``python -m app`` on a free loopback port with these settings, run, stop it."""
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = dict(os.environ, BERITA_HOME=str(settings.home), BERITA_ARTICLES=str(settings.articles_dir),
+               BERITA_EMBED_MODEL=settings.embed_model, BERITA_PORT=str(port), BERITA_HOST="127.0.0.1")
+    if settings.chroma_host:
+        env |= {"BERITA_CHROMA_HOST": settings.chroma_host, "BERITA_CHROMA_PORT": str(settings.chroma_port)}
+    proc = subprocess.Popen([sys.executable, "-m", "app"], env=env, cwd=PROJECT_ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            if proc.poll() is not None:
+                raise InputError(f"the server did not start: {proc.stderr.read()[-300:].strip()}")
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise InputError(f"the server did not answer at {url} within {STARTUP_SECONDS} s")
+            time.sleep(0.5)
+        return run(url, users, seconds, change_every)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def print_report(report: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(report, ensure_ascii=False))
+        return
+    print(
+        f"requests {report['requests']}  errors {report['errors']}  answers/s {report['answers_per_s']}  "
+        f"p50 {report['p50_ms']} ms  p95 {report['p95_ms']} ms  "
+        f"library changes {report['library_changes']} (errors {report['library_errors']})"
+    )
+    for error in report["first_errors"]:
+        print(f"  error: {error}")
