@@ -62,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--seconds", type=float, default=60, help="how long to run (default 60)")
     load.add_argument("--change-every", type=float, default=1.0,
                       help="seconds between library changes (add, then remove); 0: none (default 1)")
+    load.add_argument("--pool", type=int, default=3,
+                      help="how many evaluation articles the changes cycle through (default 3)")
     load.add_argument("--url", help="drive this running server instead of starting one")
     load.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     return parser
@@ -108,12 +110,12 @@ def _loadtest(args, settings) -> int:
     from app import loadtest
     from index.errors import InputError
 
-    if args.users < 1 or args.seconds <= 0 or args.change_every < 0:
-        raise InputError("--users must be at least 1, --seconds positive, --change-every 0 or more")
+    if args.users < 1 or args.seconds <= 0 or args.change_every < 0 or args.pool < 1:
+        raise InputError("--users and --pool must be at least 1, --seconds positive, --change-every 0 or more")
     if args.url:
-        report = loadtest.run(args.url, args.users, args.seconds, args.change_every)
+        report = loadtest.run(args.url, args.users, args.seconds, args.change_every, args.pool)
     else:
-        report = loadtest.serve_and_run(settings, args.users, args.seconds, args.change_every)
+        report = loadtest.serve_and_run(settings, args.users, args.seconds, args.change_every, args.pool)
     loadtest.print_report(report, args.json)
     return 1 if report["errors"] or report["library_errors"] else 0
 
