@@ -152,5 +152,8 @@ class Page:
 
 def build_demo(assistant, settings) -> gr.Blocks:
     with gr.Blocks(title="Berita QA") as demo:
-        Page(ChatUI(assistant), LibraryUI(assistant.index), settings.top_k).wire()
+        page = Page(ChatUI(assistant), LibraryUI(assistant.index), settings.top_k)
+        page.wire()
+        # every page load lists the library as it is now: other users and processes change it
+        demo.load(page.library_ui.listing, [page.ui_lang], [page.library, page.remove_pick], api_name=False)
     return demo
