@@ -103,3 +103,23 @@ def serving(command: list[str], url: str, log: Path, timeout: float = 120, **pop
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@contextmanager
+def demo_server(embedder, home: Path):
+    """The app's Gradio page served in-process on a free loopback port, over a fresh library
+    in ``home`` (so adding and removing cannot disturb other tests); yields (url, index)."""
+    from app.qa.pipeline import Assistant
+    from app.ui import build_demo
+    from index.service import open_index
+
+    settings = Settings.load(env={}, home=home)
+    index = open_index(settings, embedder=embedder)
+    index.build()
+    demo = build_demo(Assistant(index), settings)
+    port = free_port()
+    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, ssr_mode=False, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/", index
+    finally:
+        demo.close()

@@ -4,11 +4,7 @@ library endpoints /add_article, /articles, /remove_article."""
 import pytest
 from gradio_client import Client
 
-from app.qa.pipeline import Assistant
-from app.ui import build_demo
-from index.service import open_index
-from index.settings import Settings
-from tests.conftest import free_port
+from tests.conftest import demo_server
 
 pytestmark = pytest.mark.slow
 
@@ -19,17 +15,8 @@ FESTIVAL_QUESTION = "Kapan festival layang-layang digelar?"
 
 @pytest.fixture(scope="module")
 def client(real_embedder, tmp_path_factory):
-    """A fresh library (its own BERITA_HOME), so adding and removing cannot disturb other tests."""
-    settings = Settings.load(env={}, home=tmp_path_factory.mktemp("api-home"))
-    index = open_index(settings, embedder=real_embedder)
-    index.build()
-    demo = build_demo(Assistant(index), settings)
-    port = free_port()
-    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, ssr_mode=False, quiet=True)
-    try:
-        yield Client(f"http://127.0.0.1:{port}/", verbose=False)
-    finally:
-        demo.close()
+    with demo_server(real_embedder, tmp_path_factory.mktemp("api-home")) as (url, _):
+        yield Client(url, verbose=False)
 
 
 def test_answer_endpoint_returns_the_structured_result(client):

@@ -12,13 +12,10 @@ from gradio_client import Client
 
 from app import render
 from app.prompts import render as prompt
-from app.qa.pipeline import Assistant
-from app.ui import build_demo
 from index.errors import InputError
-from index.service import open_index
-from index.settings import PROJECT_ROOT, Settings
+from index.settings import PROJECT_ROOT
 from tests.bad_inputs import BAD_UPLOADS, CONTENTLESS, HISTORIES, QUESTIONS
-from tests.conftest import free_port
+from tests.conftest import demo_server
 
 pytestmark = pytest.mark.slow
 MARKUP = ("<img", "<script", "javascript:", "onerror=")
@@ -113,16 +110,8 @@ def test_cli_bad_uploads_change_nothing(tmp_path, model_home, real_embedder, nam
 # -- HTTP API --------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def api(real_embedder, tmp_path_factory):
-    settings = Settings.load(env={}, home=tmp_path_factory.mktemp("bad-api-home"))
-    index = open_index(settings, embedder=real_embedder)
-    index.build()
-    demo = build_demo(Assistant(index), settings)
-    port = free_port()
-    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, ssr_mode=False, quiet=True)
-    try:
-        yield Client(f"http://127.0.0.1:{port}/", verbose=False)
-    finally:
-        demo.close()
+    with demo_server(real_embedder, tmp_path_factory.mktemp("bad-api-home")) as (url, _):
+        yield Client(url, verbose=False)
 
 
 def test_api_answers_every_bad_question_and_history(api):
