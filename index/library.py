@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from index.chunking import chunk_document
 from index.documents import Document, load_dir, load_file
@@ -154,6 +153,3 @@ def info(snapshot) -> list[ArticleInfo]:
         for doc in sorted(snapshot.documents.values(), key=lambda d: (snapshot.kinds[d.id] != BUNDLED, d.title))
     ]
 
-
-def upload_path(path) -> Path:
-    return Path(path if isinstance(path, str | os.PathLike) else getattr(path, "name", path))

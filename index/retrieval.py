@@ -72,13 +72,6 @@ class HybridRetriever(BaseRetriever):
             self._own = self.store.snapshot()
         return self._own
 
-    def refresh(self) -> None:
-        """Standing alone: re-read the store at the next search (the ``Index`` needs no call)."""
-        self._own = None
-
-    def chunks(self) -> list[Chunk]:
-        return list(self.snapshot().chunks)
-
     def search(self, query: str, k: int | None = None, snapshot: IndexSnapshot | None = None) -> list[Hit]:
         query = (query or "").strip()
         if not query:

@@ -87,19 +87,15 @@ class Index:
     # -- writing ---------------------------------------------------------
     def build(self, rebuild: bool = False, progress=None) -> SyncReport:
         with self._write:
-            import_upload_folder(self.settings, self.added)
-            docs, kinds = library_documents(self.settings, self.added)
-            report = sync(self.store, docs, kinds, rebuild=rebuild, progress=progress)
-            self._reload()
-            return report
+            docs, kinds = self._library()
+            return self._sync(docs, kinds, rebuild, progress)
 
     def ensure_built(self) -> SyncReport | None:
         """Build only when the library and the index disagree (first run, an edited article, a killed build)."""
         with self._write:
-            import_upload_folder(self.settings, self.added)
-            docs, kinds = library_documents(self.settings, self.added)
+            docs, kinds = self._library()
             if needs_sync(self.store, docs, kinds):
-                return self.build()
+                return self._sync(docs, kinds)
             self._reload()
             return None
 
@@ -128,6 +124,15 @@ class Index:
             return removed
 
     # -- internals -------------------------------------------------------
+    def _library(self):
+        import_upload_folder(self.settings, self.added)
+        return library_documents(self.settings, self.added)
+
+    def _sync(self, docs, kinds, rebuild: bool = False, progress=None) -> SyncReport:
+        report = sync(self.store, docs, kinds, rebuild=rebuild, progress=progress)
+        self._reload()
+        return report
+
     def _add(self, doc: Document) -> ArticleInfo:
         doc = Document(doc.id, doc.title, doc.text)  # where it came from is not kept
         with self._write:

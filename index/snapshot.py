@@ -29,6 +29,7 @@ class IndexSnapshot:
     bm25: BM25Index
     by_id: Mapping[str, Chunk]
     position: Mapping[str, int]  # chunk id → index in ``chunks`` (and in BM25's score vector)
+    sources: Mapping[str, str]  # doc_id → text, what citations are cut from
     version: int = field(default_factory=lambda: next(_versions))
 
     @classmethod
@@ -42,6 +43,7 @@ class IndexSnapshot:
             bm25=BM25Index([c.text for c in kept]),
             by_id=MappingProxyType({c.id: c for c in kept}),
             position=MappingProxyType({c.id: i for i, c in enumerate(kept)}),
+            sources=MappingProxyType({doc_id: doc.text for doc_id, doc in documents.items()}),
         )
 
     @classmethod
@@ -62,7 +64,3 @@ class IndexSnapshot:
         for c in self.chunks:
             counts[c.doc_id] += 1
         return counts
-
-    @property
-    def sources(self) -> Mapping[str, str]:
-        return MappingProxyType({doc_id: doc.text for doc_id, doc in self.documents.items()})

@@ -40,6 +40,7 @@ class Assistant:
         self.llm_timeout = llm_timeout
         self._corpora: dict[int, object] = {}  # snapshot version → Corpus (the last few)
         self._corpora_lock = threading.Lock()
+        self._prepared = None  # the last snapshot prepared: the next one's new articles are the difference
         if hasattr(index, "on_new_snapshot"):  # the index's writer builds each corpus before publishing
             index.on_new_snapshot(self._prepare)
         # condense → retrieve → evidence, shared by both answerers
@@ -191,7 +192,7 @@ class Assistant:
     def _prepare(self, snap) -> None:
         """Before a snapshot is published: its corpus, and the sentence vectors of articles it
         adds (at first start every article is new: those are left to the warm-up and to use)."""
-        previous, self._prepared = getattr(self, "_prepared", None), snap
+        previous, self._prepared = self._prepared, snap
         self._corpus_for(snap)
         if previous is not None:
             fresh = [c for c in snap.chunks if previous.documents.get(c.doc_id) != snap.documents[c.doc_id]]
