@@ -19,6 +19,7 @@ def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     common.add_argument("--home", help="folder for all state (BERITA_HOME)")
     common.add_argument("--model", dest="embed_model", help="sentence-transformers model folder")
+    common.add_argument("--encoder", choices=["onnx", "torch"], help="engine for the default model (default onnx)")
     common.add_argument("--articles", dest="articles_dir", help="folder of bundled articles")
     common.add_argument("--chroma-host", help="Chroma server host (default: embedded store)")
     common.add_argument("--chroma-port", type=int, help="Chroma server port")
@@ -60,10 +61,15 @@ def _parser() -> argparse.ArgumentParser:
     load = command("loadtest", "many users asking over HTTP while articles are added and removed")
     load.add_argument("--users", type=int, default=20, help="concurrent users (default 20)")
     load.add_argument("--seconds", type=float, default=60, help="how long to run (default 60)")
-    load.add_argument("--change-every", type=float, default=1.0,
-                      help="seconds between library changes (add, then remove); 0: none (default 1)")
-    load.add_argument("--pool", type=int, default=3,
-                      help="how many evaluation articles the changes cycle through (default 3)")
+    load.add_argument(
+        "--change-every",
+        type=float,
+        default=1.0,
+        help="seconds between library changes (add, then remove); 0: none (default 1)",
+    )
+    load.add_argument(
+        "--pool", type=int, default=3, help="how many evaluation articles the changes cycle through (default 3)"
+    )
     load.add_argument("--url", help="drive this running server instead of starting one")
     load.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     return parser
@@ -72,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
 FLAGS = (
     "home",
     "embed_model",
+    "encoder",
     "articles_dir",
     "chroma_host",
     "chroma_port",
@@ -182,9 +189,7 @@ def _eval(args, settings) -> int:
     sets = ArticleSets(settings, lambda s: build_assistant(s, embedder=embedder))
     try:
         for path, examples in datasets:
-            reports = evaluate_dataset(
-                examples, lambda a: sets.assistant(a) if a else bundled, backend=_backend(args)
-            )
+            reports = evaluate_dataset(examples, lambda a: sets.assistant(a) if a else bundled, backend=_backend(args))
             overall = None
             for report in reports.values():
                 overall = report if overall is None else overall.merge(report)

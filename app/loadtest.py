@@ -163,12 +163,25 @@ def serve_and_run(settings, users: int, seconds: float, change_every: float, poo
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = dict(os.environ, BERITA_HOME=str(settings.home), BERITA_ARTICLES=str(settings.articles_dir),
-               BERITA_EMBED_MODEL=settings.embed_model, BERITA_PORT=str(port), BERITA_HOST="127.0.0.1")
+    env = dict(
+        os.environ,
+        BERITA_HOME=str(settings.home),
+        BERITA_ARTICLES=str(settings.articles_dir),
+        BERITA_EMBED_MODEL=settings.embed_model,
+        BERITA_ENCODER=settings.encoder,
+        BERITA_PORT=str(port),
+        BERITA_HOST="127.0.0.1",
+    )
     if settings.chroma_host:
         env |= {"BERITA_CHROMA_HOST": settings.chroma_host, "BERITA_CHROMA_PORT": str(settings.chroma_port)}
-    proc = subprocess.Popen([sys.executable, "-m", "app"], env=env, cwd=PROJECT_ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + STARTUP_SECONDS

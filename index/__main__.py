@@ -17,6 +17,7 @@ def _common() -> argparse.ArgumentParser:
     """
     common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     common.add_argument("--model", dest="embed_model", help="sentence-transformers model folder (default: bundled e5)")
+    common.add_argument("--encoder", choices=["onnx", "torch"], help="engine for the default model (default onnx)")
     common.add_argument("--articles", dest="articles_dir", help="folder of bundled articles (.txt/.md)")
     common.add_argument("--home", help="folder for all state (BERITA_HOME)")
     common.add_argument("--chroma-host", help="use a Chroma server at this host instead of the local folder")
@@ -60,7 +61,7 @@ def _run(args) -> int:
 
     flags = {
         k: getattr(args, k, None)
-        for k in ("embed_model", "articles_dir", "home", "chroma_host", "chroma_port", "top_k")
+        for k in ("embed_model", "encoder", "articles_dir", "home", "chroma_host", "chroma_port", "top_k")
     }
     settings = Settings.load(**flags)
     if args.command == "search" and not args.question.strip():

@@ -81,15 +81,25 @@ class SentenceEmbeddings(Embeddings):
         )
 
 
-def load_embedder(settings: Settings) -> SentenceEmbeddings:
-    """Load the configured model (converting the default one on first use)."""
-    from sentence_transformers import SentenceTransformer
+def load_embedder(settings: Settings, engine: str | None = None) -> SentenceEmbeddings:
+    """Load the configured model (converting the default one on first use).
 
+    The default model runs on ONNX Runtime unless ``engine`` (or ``settings.encoder``) is
+    ``"torch"``; any other model runs in sentence-transformers itself.
+    """
+    engine = engine or settings.encoder
     name = settings.embed_model
     if name == DEFAULT_MODEL:
         from index.e5_convert import ensure_converted
 
         location = str(ensure_converted(settings.models_dir / DEFAULT_MODEL_ID))
+        if engine == "onnx":
+            # The same network on ONNX Runtime (min cosine 0.9999 against sentence-transformers,
+            # see onnx_encoder): no torch import at start, a memory-mapped embedding table.
+            from index.onnx_encoder import OnnxEncoder, ensure_onnx
+
+            ensure_onnx(Path(location))
+            return SentenceEmbeddings(OnnxEncoder(Path(location)), model_id(settings))
     else:
         path = Path(name).expanduser()
         if path.exists():
@@ -99,6 +109,7 @@ def load_embedder(settings: Settings) -> SentenceEmbeddings:
         else:
             raise ModelError(f"embedding model {name!r} not found: check BERITA_EMBED_MODEL or --model")
     # transformers prints a load report and a progress bar for every model; keep output clean.
+    from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()

@@ -9,6 +9,7 @@ tests point it at ``tmp_path``.
 | home             | BERITA_HOME            | ``<project>/.berita``                     |
 | articles_dir     | BERITA_ARTICLES        | ``<project>/data/articles`` (bundled)     |
 | embed_model      | BERITA_EMBED_MODEL     | ``default`` (multilingual-e5-small, q4)   |
+| encoder          | BERITA_ENCODER         | ``onnx`` (``torch``: sentence-transformers)|
 | chroma_host      | BERITA_CHROMA_HOST     | empty: embedded Chroma under ``home``     |
 | chroma_port      | BERITA_CHROMA_PORT     | 8000                                      |
 | top_k            | BERITA_TOP_K           | 4                                         |
@@ -32,11 +33,13 @@ from index.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = "default"
+ENCODERS = ("onnx", "torch")
 
 _ENV = {
     "home": "BERITA_HOME",
     "articles_dir": "BERITA_ARTICLES",
     "embed_model": "BERITA_EMBED_MODEL",
+    "encoder": "BERITA_ENCODER",
     "chroma_host": "BERITA_CHROMA_HOST",
     "chroma_port": "BERITA_CHROMA_PORT",
     "top_k": "BERITA_TOP_K",
@@ -56,6 +59,7 @@ class Settings:
     home: Path = PROJECT_ROOT / ".berita"
     articles_dir: Path = PROJECT_ROOT / "data" / "articles"
     embed_model: str = DEFAULT_MODEL
+    encoder: str = "onnx"  # how the default model runs: ONNX Runtime, or "torch" (sentence-transformers)
     chroma_host: str = ""
     chroma_port: int = 8000
     top_k: int = 4
@@ -88,6 +92,8 @@ class Settings:
         return settings
 
     def validate(self) -> None:
+        if self.encoder not in ENCODERS:
+            raise ConfigError(f"encoder must be one of {', '.join(ENCODERS)}, got {self.encoder!r}")
         if not 1 <= self.top_k <= 50:
             raise ConfigError(f"top_k must be between 1 and 50, got {self.top_k}")
         for name in ("port", "chroma_port"):

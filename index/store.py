@@ -84,30 +84,65 @@ class ChunkStore:
 
     # -- writing ---------------------------------------------------------
     def upsert(self, doc: Document, chunks: list[Chunk]) -> tuple[int, int]:
-        """Make the stored chunks of ``doc`` exactly ``chunks``; return (added, removed).
+        """Make the stored chunks of ``doc`` exactly ``chunks``; return (added, removed)."""
+        return self.upsert_many([(doc, chunks)], {doc.id: set(self._ids(where={"doc_id": doc.id}))})
 
-        New chunks are added before stale ones are deleted, so a failure (say, while
-        embedding) leaves the previous version serving.
+    def upsert_many(self, items: list[tuple[Document, list[Chunk]]], existing: dict[str, set[str]]) -> tuple[int, int]:
+        """Make the stored chunks of each article exactly its chunks; return (added, removed).
+
+        ``existing`` maps doc_id → the chunk ids stored now. The new chunks of all the articles
+        are embedded in one call (length-sorted batches across articles) and written in bulk;
+        new chunks are added before stale ones are deleted, so a failure (say, while embedding)
+        leaves the previous versions serving.
         """
-        existing = set(self._ids(where={"doc_id": doc.id}))
-        wanted = {c.id: c for c in chunks}
-        new = [c for cid, c in wanted.items() if cid not in existing]
+        new, stale, kept = [], [], []
+        for doc, chunks in items:
+            have = existing.get(doc.id, set())
+            wanted = {c.id: c for c in chunks}
+            new += [(doc, c) for cid, c in wanted.items() if cid not in have]
+            stale += sorted(have - wanted.keys())
+            if any(cid not in have for cid in wanted) or have - wanted.keys():
+                # unchanged chunks of an edited article: record the new digest
+                kept += [(doc, c) for cid, c in wanted.items() if cid in have]
+        collection = self.db._collection
         if new:
-            metas = [dict(c.metadata(), digest=doc.digest) for c in new]
-            self.db.add_texts([c.text for c in new], metadatas=metas, ids=[c.id for c in new])
-        stale = sorted(existing - wanted.keys())
-        if stale:
-            self.db.delete(ids=stale)
-        kept = [c for cid, c in wanted.items() if cid in existing]
-        if kept and (new or stale):  # unchanged chunks of an edited article: record the new digest
-            metas = [dict(c.metadata(), digest=doc.digest) for c in kept]
-            self.db._collection.update(ids=[c.id for c in kept], metadatas=metas)
+            vectors = self.embeddings.embed_documents([c.text for _, c in new])
+            for part in _slices(len(new), self._max_batch()):
+                collection.upsert(
+                    ids=[new[i][1].id for i in part],
+                    embeddings=[vectors[i] for i in part],
+                    documents=[new[i][1].text for i in part],
+                    metadatas=[dict(new[i][1].metadata(), digest=new[i][0].digest) for i in part],
+                )
+        for part in _slices(len(stale), self._max_batch()):
+            collection.delete(ids=[stale[i] for i in part])
+        for part in _slices(len(kept), self._max_batch()):
+            collection.update(
+                ids=[kept[i][1].id for i in part],
+                metadatas=[dict(kept[i][1].metadata(), digest=kept[i][0].digest) for i in part],
+            )
         return len(new), len(stale)
+
+    def _max_batch(self) -> int:
+        try:
+            return max(1, int(self.db._client.get_max_batch_size()))
+        except Exception:  # an older client or server without the call: Chroma's documented default
+            return 5000
 
     def commit(self, doc: Document, kind: str, chunks: int) -> None:
         """Record ``doc`` as fully indexed (call after ``upsert``)."""
-        meta = {"title": doc.title, "digest": doc.digest, "kind": kind, "chunks": chunks}
-        put_record(self.manifest_collection, doc.id, doc.text, meta)
+        self.commit_many([(doc, kind, chunks)])
+
+    def commit_many(self, records: list[tuple[Document, str, int]]) -> None:
+        """Record each ``(doc, kind, number of chunks)`` as fully indexed (after its chunks are written)."""
+        for part in _slices(len(records), self._max_batch()):
+            batch = [records[i] for i in part]
+            self.manifest_collection.upsert(
+                ids=[doc.id for doc, _, _ in batch],
+                documents=[doc.text for doc, _, _ in batch],
+                metadatas=[{"title": d.title, "digest": d.digest, "kind": k, "chunks": n} for d, k, n in batch],
+                embeddings=[_NO_VECTOR] * len(batch),
+            )
 
     def uncommit(self, doc_id: str) -> None:
         """Hide ``doc_id`` from every snapshot built from now on (call before ``remove``)."""
@@ -152,10 +187,17 @@ class ChunkStore:
 
     def chunk_digests(self) -> dict[str, Counter]:
         """doc_id → how many stored chunks carry each article digest (to spot half-written articles)."""
+        return self.stored_chunks()[0]
+
+    def stored_chunks(self) -> tuple[dict[str, Counter], dict[str, set[str]]]:
+        """doc_id → digest counts of its stored chunks, and doc_id → their ids (one read)."""
         counts: dict[str, Counter] = {}
-        for meta in self.db.get(include=["metadatas"])["metadatas"]:
+        ids: dict[str, set[str]] = {}
+        got = self.db.get(include=["metadatas"])
+        for chunk_id, meta in zip(got["ids"], got["metadatas"], strict=True):
             counts.setdefault(meta["doc_id"], Counter())[meta.get("digest", "")] += 1
-        return counts
+            ids.setdefault(meta["doc_id"], set()).add(chunk_id)
+        return counts, ids
 
     def snapshot(self) -> IndexSnapshot:
         """What the store serves now: manifest articles and their chunks, nothing half-written."""
@@ -179,3 +221,7 @@ class ChunkStore:
 
     def _ids(self, where: dict | None = None) -> list[str]:
         return list(self.db.get(where=where, include=[])["ids"])
+
+
+def _slices(n: int, size: int):
+    return (range(i, min(i + size, n)) for i in range(0, n, size))

@@ -75,6 +75,7 @@ def test_a_process_honours_a_flag_on_either_side_of_the_subcommand(tmp_path, arg
 def test_build_search_eval(tmp_path, model_home):
     # share the converted model with the session fixture to avoid a second conversion
     models = tmp_path / "models"
+    (model_home / "models").mkdir(exist_ok=True)  # this test may be the first to use the model
     models.symlink_to(model_home / "models", target_is_directory=True)
     built = run(["build"], tmp_path)
     assert built.returncode == 0, built.stderr

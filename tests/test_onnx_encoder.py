@@ -1,0 +1,59 @@
+"""The ONNX Runtime encoder must be the same model as sentence-transformers' (real model)."""
+
+import numpy as np
+import pytest
+
+from index.settings import Settings
+from tests.test_e5_parity import TEXTS
+
+pytestmark = pytest.mark.slow
+
+LONG = ["Paragraf panjang tentang ekonomi dan pertahanan. " * 80, "x" * 5000]  # both truncated at 512 tokens
+
+
+@pytest.fixture(scope="module")
+def torch_embedder(model_home, real_embedder):
+    from index.embeddings import load_embedder
+
+    return load_embedder(Settings.load(env={}, home=model_home), engine="torch")
+
+
+def test_default_embedder_runs_on_onnx_runtime(real_embedder):
+    from index.onnx_encoder import OnnxEncoder
+
+    assert isinstance(real_embedder.model, OnnxEncoder)
+
+
+@pytest.mark.parametrize("side", ["query", "passage"])
+def test_onnx_matches_sentence_transformers(real_embedder, torch_embedder, side):
+    texts = TEXTS + LONG
+    ours = real_embedder.embed_queries(texts) if side == "query" else real_embedder.embed_passages(texts)
+    theirs = torch_embedder.embed_queries(texts) if side == "query" else torch_embedder.embed_passages(texts)
+    cosines = np.sum(ours * theirs, axis=1)
+    worst = int(np.argmin(cosines))
+    assert cosines.min() >= 0.9999, f"cosine {cosines.min():.6f} for {texts[worst][:60]!r}"
+
+
+def test_token_counts_match_sentence_transformers(real_embedder, torch_embedder):
+    tokenizer = torch_embedder.model.tokenizer
+    for text in TEXTS + LONG:
+        expected = len(tokenizer("passage: " + text, truncation=True, max_length=512)["input_ids"])
+        assert real_embedder.model.token_counts(["passage: " + text]) == [expected], text[:60]
+
+
+def test_a_vector_does_not_depend_on_its_batch(real_embedder):
+    alone = real_embedder.embed_passages([TEXTS[0]])[0]
+    batched = real_embedder.embed_passages(TEXTS[:20] + LONG)[0]
+    assert np.allclose(alone, batched, atol=1e-5)
+    assert real_embedder.embed_passages([]).shape[0] == 0
+
+
+def test_export_happens_once(model_home, real_embedder):
+    from index.embeddings import DEFAULT_MODEL_ID
+    from index.onnx_encoder import ensure_onnx, onnx_ready
+
+    folder = Settings.load(env={}, home=model_home).models_dir / DEFAULT_MODEL_ID
+    assert onnx_ready(folder)
+    before = (folder / "onnx" / "model.onnx").stat().st_mtime_ns
+    ensure_onnx(folder)
+    assert (folder / "onnx" / "model.onnx").stat().st_mtime_ns == before
