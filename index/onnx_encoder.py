@@ -61,7 +61,10 @@ def _export(folder: Path, out: Path) -> None:
     import torch
     from onnxruntime.transformers import optimizer
     from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.set_verbosity_error()  # no load report or progress bar on a user's terminal
+    hf_logging.disable_progress_bar()
     bert = AutoModel.from_pretrained(str(folder), attn_implementation="eager").eval()
     config = bert.config
 
