@@ -1,4 +1,4 @@
-"""CLI: ``python -m app`` (the chat UI), ``ask "QUESTION"``, ``eval``, ``loadtest --users N --seconds S``."""
+"""CLI: ``python -m app`` (the chat UI), ``ask "QUESTION"``, ``eval``, ``loadtest --users N --seconds S``, ``bench``."""
 
 from __future__ import annotations
 
@@ -72,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     load.add_argument("--url", help="drive this running server instead of starting one")
     load.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    bench = command("bench", "indexing, retrieval, answer, start and memory figures in a temporary home")
+    bench.add_argument("--chunks", type=int, default=10_000, help="chunks in the corpus (default 10000)")
+    bench.add_argument("--sample", type=int, default=2_000,
+                       help="chunks indexed by each of the three compared pipelines (default 2000)")
+    bench.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     return parser
 
 
@@ -110,6 +115,8 @@ def _run(args) -> int:
         return _ask(args, settings)
     if args.command == "loadtest":
         return _loadtest(args, settings)
+    if args.command == "bench":
+        return _bench(args, settings)
     return _eval(args, settings)
 
 
@@ -125,6 +132,17 @@ def _loadtest(args, settings) -> int:
         report = loadtest.serve_and_run(settings, args.users, args.seconds, args.change_every, args.pool)
     loadtest.print_report(report, args.json)
     return 1 if report["errors"] or report["library_errors"] else 0
+
+
+def _bench(args, settings) -> int:
+    from app import bench
+    from index.errors import InputError
+
+    if args.chunks < 1 or not 1 <= args.sample <= args.chunks:
+        raise InputError("--chunks must be at least 1 and --sample between 1 and --chunks")
+    report = bench.run(settings, args.chunks, args.sample, progress=lambda m: print(m, file=sys.stderr, flush=True))
+    bench.print_report(report, args.json)
+    return 0
 
 
 def _backend(args) -> str | None:

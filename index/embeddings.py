@@ -63,6 +63,10 @@ class SentenceEmbeddings(Embeddings):
                 self._recent.pop(next(iter(self._recent)))
         return vector
 
+    def forget(self) -> None:
+        """Drop the remembered query vectors (benchmarks time queries as if never seen)."""
+        self._recent.clear()
+
     def embed_queries(self, texts: list[str]):
         """Query-side vectors for several texts at once, as a numpy array."""
         return self._encode(texts, self._query_prompt)
