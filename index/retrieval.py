@@ -50,6 +50,28 @@ def reciprocal_rank_fusion(
     return fused
 
 
+def _top(scores: np.ndarray, m: int) -> np.ndarray:
+    """Indices of the ``m`` best positive scores, best first; ties keep library order."""
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) > m:
+        cut = np.partition(scores[positive], len(positive) - m)[len(positive) - m]
+        positive = positive[scores[positive] >= cut]
+    return positive[np.argsort(-scores[positive], kind="stable")][: max(m, 0)]
+
+
+def _rank_of(scores: np.ndarray, i: int) -> int:
+    """1-based rank of ``scores[i]`` in a stable descending sort."""
+    return int(np.count_nonzero(scores > scores[i]) + np.count_nonzero(scores[:i] == scores[i]) + 1)
+
+
+def _fuse(dense_rank: list[str], lexical_rank: list[str], lexical_ranks: list[int], weights: dict) -> dict:
+    """RRF with the lexical side's true ranks (which may skip numbers: see ``search``)."""
+    fused = {cid: 1.0 / (RRF_K + r) for r, cid in enumerate(dense_rank, start=1)}
+    for cid, rank in zip(lexical_rank, lexical_ranks, strict=True):
+        fused[cid] = fused.get(cid, 0.0) + weights.get(cid, 1.0) / (RRF_K + rank)
+    return fused
+
+
 class HybridRetriever(BaseRetriever):
     """A LangChain retriever; ``search`` returns ``Hit`` objects with every score.
 
@@ -62,6 +84,7 @@ class HybridRetriever(BaseRetriever):
     store: object  # index.store.ChunkStore (or anything with snapshot() and dense_search())
     k: int = 4
     dense_candidates: int = 20
+    lexical_candidates: int = 100  # BM25 matches fused with the dense ones (see search)
     snapshots: object | None = None  # anything with snapshot() -> IndexSnapshot
     _own: IndexSnapshot | None = PrivateAttr(default=None)
 
@@ -90,18 +113,23 @@ class HybridRetriever(BaseRetriever):
         dense_scores = {c.id: s for c, s in dense}
         dense_rank = [c.id for c, _ in dense]
         lexical = snap.bm25.scores(query)
-        matched = np.flatnonzero(lexical > 0)
-        matched = matched[np.argsort(-lexical[matched], kind="stable")]
-        lexical_rank = [snap.chunks[i].id for i in matched]
+        # Only the best ``lexical_candidates`` BM25 matches (numpy top-M, no Python loop over
+        # the library) and the dense candidates take part in the fusion. That is exact for the
+        # top k: a chunk found by neither side scores less than each of the top-M lexical ones.
+        top = _top(lexical, max(self.lexical_candidates, k))
+        best = float(lexical[top[0]]) if len(top) else 1.0
+        lexical_pos = {snap.chunks[i].id: r for r, i in enumerate(top, start=1)}
+        for cid in dense_scores:  # a dense candidate's own BM25 rank, however low
+            if cid not in lexical_pos and lexical[snap.position[cid]] > 0:
+                lexical_pos[cid] = _rank_of(lexical, snap.position[cid])
+        lexical_rank = sorted(lexical_pos, key=lexical_pos.get)
         # Lexical votes are weighted by BM25 score relative to the best match, so a chunk
         # that shares only a common word with the query cannot outvote the one holding
         # the exact name, number or date; the dense side keeps plain RRF weights.
-        best = float(lexical[matched[0]]) if len(matched) else 1.0
-        lexical_weight = {snap.chunks[i].id: float(lexical[i]) / best for i in matched}
-        fused = reciprocal_rank_fusion([dense_rank, lexical_rank], weights=[{}, lexical_weight])
+        lexical_weight = {cid: float(lexical[snap.position[cid]]) / best for cid in lexical_rank}
+        fused = _fuse(dense_rank, lexical_rank, [lexical_pos[c] for c in lexical_rank], lexical_weight)
         order = sorted(fused, key=lambda cid: (-fused[cid], -dense_scores.get(cid, -1.0)))[:k]
         dense_pos = {cid: i for i, cid in enumerate(dense_rank, start=1)}
-        lexical_pos = {cid: i for i, cid in enumerate(lexical_rank, start=1)}
         return [
             Hit(
                 chunk=snap.by_id[cid],

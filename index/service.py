@@ -75,13 +75,14 @@ class Index:
     def articles(self) -> list[ArticleInfo]:
         return info(self.snapshot())
 
-    def on_new_snapshot(self, prepare) -> None:
+    def on_new_snapshot(self, prepare, now: bool = True) -> None:
         """Run ``prepare(snapshot)`` for every snapshot before it is published (and for the
-        current one now): what answering derives from a library is built by the writer, to
-        the side, so no question waits for it."""
+        current one now, unless ``now`` is False: a server prepares it after the page is up):
+        what answering derives from a library is built by the writer, to the side, so no
+        question waits for a change."""
         with self._write:
             self._preparers.append(prepare)
-            if self._snapshot is not None:
+            if now and self._snapshot is not None:
                 prepare(self._snapshot)
 
     # -- writing ---------------------------------------------------------

@@ -41,8 +41,8 @@ class Assistant:
         self._corpora: dict[int, object] = {}  # snapshot version → Corpus (the last few)
         self._corpora_lock = threading.Lock()
         self._prepared = None  # the last snapshot prepared: the next one's new articles are the difference
-        if hasattr(index, "on_new_snapshot"):  # the index's writer builds each corpus before publishing
-            index.on_new_snapshot(self._prepare)
+        if hasattr(index, "on_new_snapshot"):  # the index's writer builds each corpus before publishing;
+            index.on_new_snapshot(self._prepare, now=False)  # the current one: warm_up() or the first question
         # condense → retrieve → evidence, shared by both answerers
         self.prepare = (
             RunnableLambda(self._condense, name="condense")
@@ -97,7 +97,8 @@ class Assistant:
         yield "done", answer
 
     def warm_up(self) -> None:
-        """Load lazy parts (BM25, sentence vectors, name vectors) before the first user waits."""
+        """Build the current library's corpus (word and name vectors) and load lazy parts; a
+        server runs this after its page is up, and a question asked meanwhile waits for it."""
         self.ask("When did the events in the article happen?", backend="extractive")
 
     # -- stages ----------------------------------------------------------

@@ -8,6 +8,8 @@ script and style in ``static/``. ``app/webapp.py`` holds a module-level ``demo``
 
 from __future__ import annotations
 
+import threading
+
 from app.ui.chat import ChatUI
 from app.ui.layout import build_demo, page_assets
 from app.ui.library import LibraryUI
@@ -44,8 +46,11 @@ def serve(settings) -> int:
 
     print(f"Loading the model and the index (BERITA_HOME={settings.home}) …", flush=True)
     assistant = build_assistant(settings)
-    assistant.warm_up()
     demo = build_demo(assistant, settings)
+    demo.queue(default_concurrency_limit=4).launch(prevent_thread_lock=True, **launch_options(settings))
     print(f"Open http://{settings.host}:{settings.port} in a browser (Ctrl+C to stop).", flush=True)
-    demo.queue(default_concurrency_limit=4).launch(**launch_options(settings))
+    # The answerer's corpus is built once the page is served: the first question waits for it,
+    # the page does not.
+    threading.Thread(target=assistant.warm_up, name="warm-up", daemon=True).start()
+    demo.block_thread()
     return 0
