@@ -52,26 +52,28 @@ TARGETS = {  # issue 9's "done when"
 
 
 def synthetic_articles(chunks: int, seed: int = 0) -> list[tuple[str, str]]:
-    """(file name, text) pairs whose chunks add up to at least ``chunks``."""
+    """(file name, text) pairs whose chunks add up to at least ``chunks``: paragraphs of 2-4
+    sentences drawn from all the articles, their digits redrawn, so chunk texts rarely repeat."""
     from index.chunking import chunk_document
     from index.documents import make_document
 
-    sources = [PROJECT_ROOT / "data" / "articles"] + [EVAL_ARTICLES]
-    titles, paragraphs = [], []
-    for folder in sources:
+    titles, sentences = [], []
+    for folder in (PROJECT_ROOT / "data" / "articles", EVAL_ARTICLES):
         for path in sorted(folder.glob("*.txt")):
             title, _, body = path.read_text(encoding="utf-8").partition("\n")
             titles.append(title.strip())
-            paragraphs += [p.strip() for p in re.split(r"\n\s*\n|\n", body) if len(p.strip()) > 40]
+            for paragraph in body.split("\n"):
+                sentences += [x for x in re.split(r"(?<=[.!?])\s+", paragraph.strip()) if len(x) > 30]
     rng = random.Random(seed)
+
+    def redrawn(sentence: str) -> str:
+        return re.sub(r"\d", lambda _: str(rng.randrange(10)), sentence)
+
     out, total = [], 0
     while total < chunks:
         number = len(out) + 1
-        body = []
-        for paragraph in rng.sample(paragraphs, PARAGRAPHS_PER_ARTICLE):
-            sentences = re.split(r"(?<=[.!?])\s+", paragraph)
-            rng.shuffle(sentences)
-            body.append(" ".join(sentences))
+        body = [" ".join(redrawn(x) for x in rng.sample(sentences, rng.randint(2, 4)))
+                for _ in range(PARAGRAPHS_PER_ARTICLE)]
         text = f"{rng.choice(titles)} ({number})\n\n" + "\n\n".join(body)
         total += len(chunk_document(make_document(text, doc_id=f"bench-{number:05d}")))
         out.append((f"bench-{number:05d}.txt", text))
@@ -116,7 +118,7 @@ def run(settings: Settings, chunks: int = 10_000, sample: int = 2_000, progress=
         report["indexing_full_chunks_per_s"] = round(built.chunks / elapsed, 1)
         progress("retrieval and answers …")
         report |= _retrieval(index, embedder)
-        report |= _answers(index, embedder)
+        report |= _answers(home, index, embedder)
         progress("second start of the server …")
         report |= _serving(home)
         report["targets"] = {name: _meets(report.get(name), *rule) for name, rule in TARGETS.items()}
@@ -221,11 +223,12 @@ def _retrieval(index, embedder) -> dict:
     }
 
 
-def _answers(index, embedder) -> dict:
+def _answers(home: Settings, index, embedder) -> dict:
     from app.qa.pipeline import Assistant
+    from app.service import vector_cache
 
     t0 = time.perf_counter()
-    assistant = Assistant(index)
+    assistant = Assistant(index, vector_cache=vector_cache(home, index))  # the server's second start reads it
     assistant.warm_up()
     warm_up = time.perf_counter() - t0
     queries = questions()
@@ -331,7 +334,7 @@ ROWS = [
     ("retrieval p50 / p95, ms", ("retrieval_p50_ms", "retrieval_p95_ms"), "p95 ≤ 50"),
     ("dense-only Chroma query p50 / p95, ms", ("dense_only_p50_ms", "dense_only_p95_ms"), ""),
     ("retrieval ÷ dense-only (p95)", "retrieval_vs_dense_p95", "≤ 2"),
-    ("answer warm-up (first corpus), s", "answer_warm_up_s", ""),
+    ("answer warm-up (corpus, every sentence's vector), s", "answer_warm_up_s", ""),
     ("warm answer p50 / p95, ms", ("answer_p50_ms", "answer_p95_ms"), ""),
     ("one query embedding p50, ms", "query_embedding_p50_ms", ""),
     ("answer p50 ÷ query embedding", "answer_p50_vs_query_embedding", "≤ 3"),

@@ -12,4 +12,11 @@ def build_assistant(settings: Settings, embedder=None, client=None, chat_model=N
     index = open_index(settings, embedder=embedder, client=client)
     index.ensure_built()
     chat_model = chat_model if chat_model is not None else make_chat_model(settings)
-    return Assistant(index, chat_model=chat_model, llm_timeout=settings.llm_timeout)
+    return Assistant(
+        index, chat_model=chat_model, llm_timeout=settings.llm_timeout, vector_cache=vector_cache(settings, index)
+    )
+
+
+def vector_cache(settings: Settings, index):
+    """The file of saved sentence and word vectors: one per model's collection."""
+    return settings.cache_dir / f"vectors-{index.store.name}.npz"

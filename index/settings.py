@@ -113,6 +113,11 @@ class Settings:
         return self.home / "models"
 
     @property
+    def cache_dir(self) -> Path:
+        """Vectors kept between runs (rebuilt when deleted)."""
+        return self.home / "cache"
+
+    @property
     def uploads_dir(self) -> Path:
         return self.home / "articles"
 

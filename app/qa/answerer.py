@@ -24,6 +24,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -479,6 +480,7 @@ def _terms(text: str) -> list[str]:
     return list(dict.fromkeys(t for t in tokenize(text) if "-" not in t))
 
 
+@lru_cache(maxsize=1 << 18)  # a pure function of two words, asked for every question word × sentence word
 def _same(term: str, word: str) -> bool:
     if term == word:
         return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 from langchain_core.runnables import RunnableLambda
 
@@ -32,8 +33,12 @@ CORPORA_KEPT = 3  # questions still running on an older snapshot keep its corpus
 
 
 class Assistant:
-    def __init__(self, index, chat_model=None, llm_timeout: float = 30.0, models: model.Models | None = None):
+    def __init__(
+        self, index, chat_model=None, llm_timeout: float = 30.0, models: model.Models | None = None,
+        vector_cache: Path | None = None,
+    ):
         self.index = index
+        self.vector_cache = vector_cache  # where warm_up keeps sentence and word vectors between runs
         self.scorer = EvidenceScorer(index.store.embeddings)
         self.answerer = Answerer(self.scorer, models or model.load())
         self.chat_model = chat_model
@@ -97,9 +102,17 @@ class Assistant:
         yield "done", answer
 
     def warm_up(self) -> None:
-        """Build the current library's corpus (word and name vectors) and load lazy parts; a
-        server runs this after its page is up, and a question asked meanwhile waits for it."""
+        """Build the current library's corpus (word and name vectors), load lazy parts and embed
+        every sentence of the library, so a question finds its evidence vectors ready. A server
+        runs this after its page is up; a question asked meanwhile waits only for the corpus.
+        With ``vector_cache`` the vectors are read from and saved to that file."""
+        if self.vector_cache is not None:
+            self.scorer.load(self.vector_cache)
         self.ask("When did the events in the article happen?", backend="extractive")
+        snap = self.index.snapshot()
+        added = self.scorer.precompute([s.text for s in sentences_of_chunks(snap.chunks)])
+        if self.vector_cache is not None and added:
+            self.scorer.save(self.vector_cache)
 
     # -- stages ----------------------------------------------------------
     def _condense(self, state: dict) -> dict:

@@ -1,0 +1,97 @@
+"""The parts issue 9 changed, as logic: bulk indexing, exact top-M fusion, saved vectors."""
+
+import numpy as np
+import pytest
+
+from index.library import sync
+from index.retrieval import _rank_of, _top
+from index.store import ChunkStore
+from tests.conftest import FakeEmbedder
+
+
+class CountingEmbedder(FakeEmbedder):
+    calls: list = []
+
+    def embed_documents(self, texts):
+        self.calls.append(len(texts))
+        return super().embed_documents(texts)
+
+    def embed_passages(self, texts):
+        return np.asarray(self.embed_documents(texts), dtype=np.float32)
+
+
+def _docs(n):
+    from index.documents import make_document
+
+    return [
+        make_document(f"Berita {i}\nParagraf satu artikel {i}. Kalimat kedua.\n\nParagraf dua {i}.", doc_id=f"d{i}")
+        for i in range(n)
+    ]
+
+
+def test_indexing_embeds_across_articles_in_groups(chroma_client):
+    embedder = CountingEmbedder(size=16, calls=[])
+    store = ChunkStore(chroma_client, embedder)
+    report = sync(store, _docs(10), batch_chunks=7)
+    assert report.added == report.chunks == 20
+    assert embedder.calls == [8, 8, 4]  # groups of whole articles holding at least 7 chunks, not one call per article
+    assert set(store.digests()) == {f"d{i}" for i in range(10)}
+    assert sync(store, _docs(10)).added == 0 and embedder.calls == [8, 8, 4]  # nothing new: nothing embedded
+
+
+def test_an_edited_article_keeps_its_unchanged_chunks(chroma_client):
+    from index.documents import make_document
+
+    store = ChunkStore(chroma_client, CountingEmbedder(size=16, calls=[]))
+    sync(store, _docs(3))
+    edited = _docs(3)
+    edited[1] = make_document(edited[1].text + "\n\nParagraf tiga baru.", doc_id="d1")
+    report = sync(store, edited)
+    assert (report.added, report.removed, report.changed) == (1, 0, ["d1"])
+    assert store.stored_chunks()[0]["d1"] == {edited[1].digest: 3}
+
+
+@pytest.mark.parametrize(
+    "scores, m, expected",
+    [
+        ([0.0, 3.0, 1.0, 3.0, 2.0], 2, [1, 3]),  # ties keep library order
+        ([0.0, 3.0, 1.0, 3.0, 2.0], 10, [1, 3, 4, 2]),  # zeros never rank
+        ([0.0, 0.0], 3, []),
+        ([1.0, 1.0, 1.0, 1.0], 2, [0, 1]),
+    ],
+)
+def test_top_m(scores, m, expected):
+    assert _top(np.array(scores, dtype=np.float32), m).tolist() == expected
+
+
+def test_rank_of_matches_a_stable_descending_sort():
+    rng = np.random.default_rng(0)
+    scores = rng.integers(0, 5, 200).astype(np.float32)
+    order = np.argsort(-scores, kind="stable")
+    for rank, i in enumerate(order, start=1):
+        assert _rank_of(scores, int(i)) == rank
+
+
+def test_saved_vectors_are_not_embedded_again(tmp_path):
+    from app.qa.evidence import EvidenceScorer
+
+    embedder = CountingEmbedder(size=16, calls=[])
+    first = EvidenceScorer(embedder)
+    texts = ["Kalimat pertama.", "Second sentence.", "kata"]
+    assert first.precompute(texts) == 3 and embedder.calls == [3]
+    path = tmp_path / "cache" / "vectors.npz"
+    assert first.save(path) == 3
+
+    second = EvidenceScorer(embedder)
+    assert second.load(path) == 3
+    assert np.array_equal(second.passage_vectors(texts), first.passage_vectors(texts))
+    assert second.precompute(texts + ["baru"]) == 1 and embedder.calls == [3, 1]  # only the new text
+
+
+def test_an_unreadable_vector_file_is_ignored(tmp_path):
+    from app.qa.evidence import EvidenceScorer
+
+    path = tmp_path / "vectors.npz"
+    path.write_bytes(b"not a numpy file")
+    assert EvidenceScorer(FakeEmbedder(size=8)).load(path) == 0
+    assert EvidenceScorer(FakeEmbedder(size=8)).load(tmp_path / "missing.npz") == 0
