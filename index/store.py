@@ -21,6 +21,7 @@ from index.snapshot import IndexSnapshot
 # Records kept in Chroma without meaningful vectors (the manifest, added articles): Chroma
 # wants an embedding per record, and these are only ever fetched by id.
 _NO_VECTOR = [0.0]
+READ_PAGE = 2000  # chunks per read when reading them all (see ChunkStore._records)
 
 
 def record_collection(client, name: str):
@@ -168,9 +169,23 @@ class ChunkStore:
         return sorted((c for c, _ in self._chunks_with_digest()), key=lambda c: (c.doc_id, c.start))
 
     def _chunks_with_digest(self) -> list[tuple[Chunk, str]]:
-        got = self.db.get(include=["documents", "metadatas"])
-        pairs = zip(got["documents"], got["metadatas"], strict=True)
-        return [(Chunk.from_metadata(text, meta), meta.get("digest", "")) for text, meta in pairs]
+        return [
+            (Chunk.from_metadata(text, meta), meta.get("digest", ""))
+            for _, text, meta in self._records(["documents", "metadatas"])
+        ]
+
+    def _records(self, include: list[str]):
+        """(id, document, metadata) of every chunk, read a page at a time: one read of 10,000
+        chunks costs the process about 180 MB while it lasts, a page a fifth of that."""
+        offset = 0
+        while True:
+            got = self.db._collection.get(include=include, limit=READ_PAGE, offset=offset)
+            docs = got.get("documents") or [None] * len(got["ids"])
+            metas = got.get("metadatas") or [None] * len(got["ids"])
+            yield from zip(got["ids"], docs, metas, strict=True)
+            if len(got["ids"]) < READ_PAGE:
+                break
+            offset += READ_PAGE
 
     def digests(self) -> dict[str, str]:
         """doc_id → digest of every fully indexed article (from the manifest)."""
@@ -193,8 +208,7 @@ class ChunkStore:
         """doc_id → digest counts of its stored chunks, and doc_id → their ids (one read)."""
         counts: dict[str, Counter] = {}
         ids: dict[str, set[str]] = {}
-        got = self.db.get(include=["metadatas"])
-        for chunk_id, meta in zip(got["ids"], got["metadatas"], strict=True):
+        for chunk_id, _, meta in self._records(["metadatas"]):
             counts.setdefault(meta["doc_id"], Counter())[meta.get("digest", "")] += 1
             ids.setdefault(meta["doc_id"], set()).add(chunk_id)
         return counts, ids
@@ -207,6 +221,17 @@ class ChunkStore:
             for c, digest in self._chunks_with_digest()
             if c.doc_id in manifest and digest == manifest[c.doc_id][0].digest
         ]
+        counts = Counter(c.doc_id for c in chunks)
+        if any(counts[doc_id] != n for doc_id, (_, _, n) in manifest.items()):
+            # Another process deleted records between two pages (offsets moved) or is mid-write:
+            # read again in one piece; what the manifest does not vouch for is still left out.
+            got = self.db.get(include=["documents", "metadatas"])
+            pairs = zip(got["documents"], got["metadatas"], strict=True)
+            chunks = [
+                c
+                for c, digest in ((Chunk.from_metadata(t, m), m.get("digest", "")) for t, m in pairs)
+                if c.doc_id in manifest and digest == manifest[c.doc_id][0].digest
+            ]
         docs = {doc_id: doc for doc_id, (doc, _, _) in manifest.items()}
         return IndexSnapshot.build(chunks, docs, {doc_id: kind for doc_id, (_, kind, _) in manifest.items()})
 

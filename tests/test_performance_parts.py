@@ -95,3 +95,15 @@ def test_an_unreadable_vector_file_is_ignored(tmp_path):
     path.write_bytes(b"not a numpy file")
     assert EvidenceScorer(FakeEmbedder(size=8)).load(path) == 0
     assert EvidenceScorer(FakeEmbedder(size=8)).load(tmp_path / "missing.npz") == 0
+
+
+def test_reading_in_pages_gives_the_same_snapshot(chroma_client, monkeypatch):
+    import index.store
+
+    store = ChunkStore(chroma_client, CountingEmbedder(size=16, calls=[]))
+    sync(store, _docs(7))
+    whole = store.snapshot()
+    monkeypatch.setattr(index.store, "READ_PAGE", 3)
+    paged = store.snapshot()
+    assert [c.id for c in paged.chunks] == [c.id for c in whole.chunks] and len(whole.chunks) == 14
+    assert store.stored_chunks()[1] == {f"d{i}": {c.id for c in whole.chunks if c.doc_id == f"d{i}"} for i in range(7)}

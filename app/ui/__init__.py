@@ -43,14 +43,23 @@ def launch_options(settings) -> dict:
 
 def serve(settings) -> int:
     from app.service import build_assistant
+    from index.service import release_free_memory
 
     print(f"Loading the model and the index (BERITA_HOME={settings.home}) …", flush=True)
     assistant = build_assistant(settings)
+    release_free_memory()  # what reading the whole index at start left behind
     demo = build_demo(assistant, settings)
     demo.queue(default_concurrency_limit=4).launch(prevent_thread_lock=True, **launch_options(settings))
     print(f"Open http://{settings.host}:{settings.port} in a browser (Ctrl+C to stop).", flush=True)
     # The answerer's corpus is built once the page is served: the first question waits for it,
     # the page does not.
-    threading.Thread(target=assistant.warm_up, name="warm-up", daemon=True).start()
+    threading.Thread(target=_warm_up, args=(assistant,), name="warm-up", daemon=True).start()
     demo.block_thread()
     return 0
+
+
+def _warm_up(assistant) -> None:
+    from index.service import release_free_memory
+
+    assistant.warm_up()
+    release_free_memory()
