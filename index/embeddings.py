@@ -99,7 +99,7 @@ def load_embedder(settings: Settings, engine: str | None = None) -> SentenceEmbe
         location = str(ensure_converted(settings.models_dir / DEFAULT_MODEL_ID))
         if engine == "onnx":
             # The same network on ONNX Runtime (min cosine 0.9999 against sentence-transformers,
-            # see onnx_encoder): no torch import at start, a memory-mapped embedding table.
+            # see onnx_encoder): no torch import at start, the token table read row by row.
             from index.onnx_encoder import OnnxEncoder, ensure_onnx
 
             ensure_onnx(Path(location))

@@ -16,11 +16,14 @@ token counts; ``python -m app eval`` gives identical figures on every dataset.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import tempfile
+import threading
 import warnings
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -44,23 +47,31 @@ def onnx_ready(folder: Path) -> bool:
 
 
 def ensure_onnx(folder: Path) -> Path:
-    """``folder/onnx/model.onnx``, exported from ``folder`` once (written aside, renamed into place)."""
+    """``folder/onnx/model.onnx``, exported from ``folder`` once: written aside and renamed
+    into place under a lock, so a killed export or a second process exporting at the same
+    time never leaves a half-written model (nor, after the next start, its leftovers)."""
     folder = Path(folder)
     target = folder / ONNX_DIR
     if onnx_ready(folder):
         return target / ONNX_FILE
-    tmp = Path(tempfile.mkdtemp(prefix=".onnx-export-", dir=folder))
-    try:
-        _export(folder, tmp)
-        (tmp / "EXPORTED").write_text(EXPORT_VERSION)
-        os.chmod(tmp, 0o755)  # mkdtemp made it private; the model folder is not
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
-    except Exception as exc:
-        raise ModelError(f"cannot export {folder.name} to ONNX ({type(exc).__name__}: {exc})") from exc
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with open(folder / ".onnx-export.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process exporting: wait, then use its export
+        if onnx_ready(folder):
+            return target / ONNX_FILE
+        for leftover in folder.glob(".onnx-export-*"):  # a killed export's folder
+            shutil.rmtree(leftover, ignore_errors=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".onnx-export-", dir=folder))
+        try:
+            _export(folder, tmp)
+            (tmp / "EXPORTED").write_text(EXPORT_VERSION)
+            os.chmod(tmp, 0o755)  # mkdtemp made it private; the model folder is not
+            if target.exists():
+                shutil.rmtree(target)
+            os.replace(tmp, target)
+        except Exception as exc:
+            raise ModelError(f"cannot export {folder.name} to ONNX ({type(exc).__name__}: {exc})") from exc
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     return target / ONNX_FILE
 
 
@@ -132,10 +143,12 @@ class _WordRows:
 
     def __init__(self, path: Path, dimension: int):
         self._fd = os.open(path, os.O_RDONLY)
+        weakref.finalize(self, os.close, self._fd)
         self._row = dimension * 4
         self._dimension = dimension
         self._rows = int(os.fstat(self._fd).st_size // self._row)
         self._kept: dict[int, np.ndarray] = {}
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return self._rows
@@ -144,12 +157,16 @@ class _WordRows:
         unique, inverse = np.unique(ids, return_inverse=True)
         rows = np.empty((len(unique), self._dimension), dtype=np.float32)
         for j, token in enumerate(unique.tolist()):
-            row = self._kept.get(token)
+            with self._lock:  # encoders run in several threads at once
+                row = self._kept.pop(token, None)
+                if row is not None:
+                    self._kept[token] = row  # most recently used last: evicted last
             if row is None:
                 row = np.frombuffer(os.pread(self._fd, self._row, token * self._row), dtype="<f4")
-                if len(self._kept) >= self.KEPT:
-                    self._kept.pop(next(iter(self._kept)))
-                self._kept[token] = row
+                with self._lock:
+                    if len(self._kept) >= self.KEPT:
+                        self._kept.pop(next(iter(self._kept)), None)
+                    self._kept[token] = row
             rows[j] = row
         return rows[inverse.reshape(ids.shape)]
 
@@ -164,6 +181,7 @@ class OnnxEncoder:
         from tokenizers import Tokenizer
 
         folder = Path(folder)
+        self.version = EXPORT_VERSION  # saved vectors name it (EvidenceScorer.fingerprint)
         st_config = _json(folder / "config_sentence_transformers.json")
         self.prompts = dict(st_config.get("prompts") or {})
         self.max_seq_length = int(_json(folder / "sentence_bert_config.json").get("max_seq_length", 512))

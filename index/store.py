@@ -102,9 +102,10 @@ class ChunkStore:
             wanted = {c.id: c for c in chunks}
             new += [(doc, c) for cid, c in wanted.items() if cid not in have]
             stale += sorted(have - wanted.keys())
-            if any(cid not in have for cid in wanted) or have - wanted.keys():
-                # unchanged chunks of an edited article: record the new digest
-                kept += [(doc, c) for cid, c in wanted.items() if cid in have]
+            # Chunks already stored carry this version's digest from now on (an edited article's
+            # unchanged chunks, or those a killed build wrote): always, since a build killed
+            # between writing the new chunks and this update leaves nothing else to notice.
+            kept += [(doc, c) for cid, c in wanted.items() if cid in have]
         collection = self.db._collection
         if new:
             vectors = self.embeddings.embed_documents([c.text for _, c in new])

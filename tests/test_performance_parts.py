@@ -107,3 +107,38 @@ def test_reading_in_pages_gives_the_same_snapshot(chroma_client, monkeypatch):
     paged = store.snapshot()
     assert [c.id for c in paged.chunks] == [c.id for c in whole.chunks] and len(whole.chunks) == 14
     assert store.stored_chunks()[1] == {f"d{i}": {c.id for c in whole.chunks if c.doc_id == f"d{i}"} for i in range(7)}
+
+
+def test_an_edit_killed_before_its_chunks_were_retagged_is_finished_by_the_next_sync(chroma_client):
+    from index.chunking import chunk_document
+    from index.documents import make_document
+
+    store = ChunkStore(chroma_client, CountingEmbedder(size=16, calls=[]))
+    sync(store, _docs(2))
+    edited = _docs(2)
+    edited[1] = make_document(edited[1].text + "\n\nParagraf tiga baru.", doc_id="d1")
+    new = [c for c in chunk_document(edited[1]) if c.text == "Paragraf tiga baru."]
+    # the killed build wrote the new chunk, then died before re-tagging the two old ones
+    store.db._collection.upsert(ids=[new[0].id], embeddings=[[0.1] * 16], documents=[new[0].text],
+                                metadatas=[dict(new[0].metadata(), digest=edited[1].digest)])
+    sync(store, edited)
+    snap = store.snapshot()
+    assert sum(c.doc_id == "d1" for c in snap.chunks) == 3
+    assert store.stored_chunks()[0]["d1"] == {edited[1].digest: 3}
+
+
+def test_saved_vectors_of_another_model_or_a_broken_file_are_not_used(tmp_path):
+    from app.qa.evidence import EvidenceScorer
+
+    path = tmp_path / "vectors.npz"
+    first = EvidenceScorer(CountingEmbedder(size=16, calls=[]))
+    first.passage_vectors(["Kalimat."])
+    first.word_vectors(["kata"])
+    assert first.save(path) == 2
+    assert EvidenceScorer(CountingEmbedder(size=16, calls=[])).load(path) == 2  # words are kept too
+
+    other = CountingEmbedder(size=16, calls=[], model_id="another-model")
+    assert EvidenceScorer(other).load(path) == 0
+    for broken in (b"", path.read_bytes()[:100]):
+        path.write_bytes(broken)
+        assert EvidenceScorer(CountingEmbedder(size=16, calls=[])).load(path) == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +50,8 @@ class EvidenceScorer:
         self.embedder = embedder
         self._cache: dict[str, np.ndarray] = {}
         self._words: dict[str, np.ndarray] = {}
-        self._stored: dict[bytes, np.ndarray] = {}  # digest → vector, from a saved file
+        self._stored: dict[bytes, np.ndarray] = {}  # digest → passage vector, from a saved file
+        self._stored_words: dict[bytes, np.ndarray] = {}  # digest → word vector, from a saved file
 
     def passage_vectors(self, texts: list[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache and not self._restore(t)]
@@ -66,26 +68,58 @@ class EvidenceScorer:
         return len(missing)
 
     def load(self, path: Path) -> int:
-        """Make the vectors saved in ``path`` available (a missing or unreadable file is ignored)."""
+        """Make the vectors saved in ``path`` available. A missing, damaged or foreign file
+        (another model, encoder or dimension) is ignored: the vectors are embedded again."""
         try:
             with np.load(path) as saved:
-                keys, vectors = saved["keys"], saved["vectors"]
-        except (OSError, ValueError, KeyError):
+                keys, vectors, words = saved["keys"], saved["vectors"], saved["words"]
+                fingerprint = str(saved["fingerprint"])
+        except Exception:  # noqa: BLE001 - any unreadable file means "start without it"
             return 0
-        self._stored = {bytes(k): v for k, v in zip(keys, vectors, strict=True)}
-        return len(self._stored)
+        if fingerprint != self.fingerprint() or len(keys) != len(vectors) or len(keys) != len(words):
+            return 0
+        self._stored = {bytes(k): v for k, v, w in zip(keys, vectors, words, strict=True) if not w}
+        for k, v, w in zip(keys, vectors, words, strict=True):
+            if w:
+                self._stored_words[bytes(k)] = v
+        return len(keys)
 
     def save(self, path: Path) -> int:
-        """Write every cached passage vector to ``path`` (atomically: a killed save leaves the old file)."""
-        items = list(self._cache.items())
+        """Write every cached passage and word vector to ``path``; a temporary file renamed
+        into place, so a killed save or two processes saving at once leave a whole file."""
+        items = [(t, v, False) for t, v in list(self._cache.items())]
+        items += [(w, v, True) for w, v in list(self._words.items())]
         if not items:
             return 0
         path.parent.mkdir(parents=True, exist_ok=True)
-        keys = np.array([_digest(t) for t, _ in items], dtype="S20")
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez(tmp, keys=keys, vectors=np.stack([v for _, v in items]))
-        os.replace(tmp, path)
+        fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                np.savez(
+                    out,
+                    keys=np.array([_digest(t) for t, _, _ in items], dtype="S20"),
+                    vectors=np.stack([v for _, v, _ in items]),
+                    words=np.array([w for _, _, w in items], dtype=bool),
+                    fingerprint=np.array(self.fingerprint()),
+                )
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
         return len(items)
+
+    def fingerprint(self) -> str:
+        """What the saved vectors depend on: the model and how it runs."""
+        model = getattr(self.embedder, "model", None)
+        return f"{getattr(self.embedder, 'model_id', '?')}|{type(model).__name__}|{getattr(model, 'version', '')}"
+
+    def _restore_word(self, word: str) -> bool:
+        vector = self._stored_words.get(_digest(word)) if self._stored_words else None
+        if vector is not None:
+            self._words[word] = vector
+        return vector is not None
 
     def _restore(self, text: str) -> bool:
         vector = self._stored.get(_digest(text)) if self._stored else None
@@ -96,7 +130,7 @@ class EvidenceScorer:
     def word_vectors(self, words: list[str]) -> np.ndarray:
         """Query-side vectors of single words (cached): the multilingual model puts
         "spectators" next to "penonton" and "budget" next to "anggaran"."""
-        missing = [w for w in dict.fromkeys(words) if w not in self._words]
+        missing = [w for w in dict.fromkeys(words) if w not in self._words and not self._restore_word(w)]
         if missing:
             if hasattr(self.embedder, "embed_queries"):
                 vectors = self.embedder.embed_queries(missing)

@@ -8,6 +8,7 @@ script and style in ``static/``. ``app/webapp.py`` holds a module-level ``demo``
 
 from __future__ import annotations
 
+import sys
 import threading
 
 from app.ui.chat import ChatUI
@@ -59,7 +60,14 @@ def serve(settings) -> int:
 
 
 def _warm_up(assistant) -> None:
+    """The warm-up thread: a failure is one line (questions then build what they need)."""
+    from index.errors import BeritaError
     from index.service import release_free_memory
 
-    assistant.warm_up()
+    try:
+        assistant.warm_up()
+    except BeritaError as exc:
+        print(f"warm-up skipped: {exc}", file=sys.stderr, flush=True)
+    except Exception as exc:  # noqa: BLE001 - never a traceback on the user's terminal
+        print(f"warm-up skipped ({type(exc).__name__}: {exc}); answers still work", file=sys.stderr, flush=True)
     release_free_memory()
