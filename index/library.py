@@ -7,6 +7,7 @@ embedding model), so every app process that shares a Chroma server shares them t
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
@@ -149,15 +150,21 @@ def sync(
     return report
 
 
-def needs_sync(store, docs: list[Document], kinds: dict[str, str] | None = None) -> bool:
+def needs_sync(store, docs: list[Document], kinds: dict[str, str] | None = None, records=None, manifest=None) -> bool:
     """True when the index is not exactly ``docs``: first run, an edited article, or a build
-    that was killed half-way (chunks without a manifest record, or a record with chunks missing)."""
+    that was killed half-way (chunks without a manifest record, or a record with chunks missing).
+    ``records`` (``store.chunk_records()``) and ``manifest``, when already read, are used as they are."""
     kinds = kinds or {}
-    manifest = store.manifest()
+    manifest = store.manifest() if manifest is None else manifest
     expected = {d.id: (d.digest, kinds.get(d.id, BUNDLED)) for d in docs}
     if {i: (doc.digest, kind) for i, (doc, kind, _) in manifest.items()} != expected:
         return True
-    stored = store.chunk_digests()
+    if records is None:
+        stored = store.chunk_digests()
+    else:
+        stored = {}
+        for chunk, digest in records:
+            stored.setdefault(chunk.doc_id, Counter())[digest] += 1
     return stored != {i: {doc.digest: n} for i, (doc, _, n) in manifest.items()}
 
 

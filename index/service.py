@@ -96,9 +96,10 @@ class Index:
         """Build only when the library and the index disagree (first run, an edited article, a killed build)."""
         with self._write:
             docs, kinds = self._library()
-            if needs_sync(self.store, docs, kinds):
+            manifest, records = self.store.manifest(), self.store.chunk_records()  # read once, used twice
+            if needs_sync(self.store, docs, kinds, records=records, manifest=manifest):
                 return self._sync(docs, kinds)
-            self._reload()
+            self._publish(self.store.snapshot(records=records, manifest=manifest))
             return None
 
     def add_article(self, title: str, text: str) -> ArticleInfo:

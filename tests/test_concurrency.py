@@ -38,9 +38,11 @@ def test_answers_during_library_changes_are_whole(real_embedder, tmp_path):
     for t in threads:
         t.start()
     try:
-        for i in range(4):
+        i = 0
+        while i < 4 or (len(answers) <= 10 and i < 40):  # changes go on until enough answers overlapped them
             info = index.add_article(f"Banjir Kota {i}", FLOOD.replace("120", str(120 + i)))
             index.remove_article(info.id)
+            i += 1
     finally:
         done.set()
         for t in threads:
