@@ -142,3 +142,13 @@ def test_saved_vectors_of_another_model_or_a_broken_file_are_not_used(tmp_path):
     for broken in (b"", path.read_bytes()[:100]):
         path.write_bytes(broken)
         assert EvidenceScorer(CountingEmbedder(size=16, calls=[])).load(path) == 0
+
+
+def test_word_vectors_are_precomputed_once():
+    from app.qa.evidence import EvidenceScorer
+
+    embedder = CountingEmbedder(size=16, calls=[])
+    scorer = EvidenceScorer(embedder)
+    assert scorer.precompute_words(["banjir", "hujan", "banjir"]) == 2
+    assert scorer.precompute_words(["banjir", "rumah"]) == 1
+    assert scorer.word_vectors(["hujan"]).shape == (1, 16)

@@ -67,6 +67,13 @@ class EvidenceScorer:
             self.passage_vectors(missing[start : start + self.PRECOMPUTE_BATCH])
         return len(missing)
 
+    def precompute_words(self, words: list[str]) -> int:
+        """Query-side vectors of ``words`` not cached yet, a batch at a time; return how many."""
+        missing = [w for w in dict.fromkeys(words) if w not in self._words and not self._restore_word(w)]
+        for start in range(0, len(missing), self.PRECOMPUTE_BATCH):
+            self.word_vectors(missing[start : start + self.PRECOMPUTE_BATCH])
+        return len(missing)
+
     def load(self, path: Path) -> int:
         """Make the vectors saved in ``path`` available. A missing, damaged or foreign file
         (another model, encoder or dimension) is ignored: the vectors are embedded again."""
