@@ -27,9 +27,6 @@ import platform
 import random
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -254,46 +251,21 @@ def _answers(home: Settings, index, embedder) -> dict:
 
 
 def _serving(settings: Settings) -> dict:
-    import httpx
+    from gradio_client import Client
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = dict(os.environ, BERITA_HOME=str(settings.home), BERITA_ARTICLES=str(settings.articles_dir),
-               BERITA_ENCODER=settings.encoder, BERITA_PORT=str(port), BERITA_HOST="127.0.0.1")
-    env.pop("BERITA_CHROMA_HOST", None)
-    url = f"http://127.0.0.1:{port}/"
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "app"], env=env, cwd=PROJECT_ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        while True:
-            if proc.poll() is not None:
-                raise InputError(f"the server did not start: {proc.stderr.read()[-300:].strip()}")
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.perf_counter() - t0 > 300:
-                raise InputError(f"the server did not answer at {url} within 300 s")
-            time.sleep(0.05)
-        started = time.perf_counter() - t0
-        from gradio_client import Client
+    from app.local_server import started_server
 
-        client = Client(url, verbose=False)
+    with started_server(settings, poll=0.05) as server:
+        client = Client(server.url, verbose=False)
         for q in questions(SERVED_QUESTIONS):
             client.predict(q, [], "extractive", api_name="/answer")
-        _wait_idle(proc.pid)  # the warm-up (corpus, saved vectors) has finished: its peak counts
-        status = Path(f"/proc/{proc.pid}/status").read_text()
+        _wait_idle(server.process.pid)  # the warm-up (corpus, saved vectors) has finished: its peak counts
+        status = Path(f"/proc/{server.process.pid}/status").read_text()
         return {
-            "second_start_s": round(started, 2),
+            "second_start_s": round(server.seconds, 2),
             "serving_peak_rss_mb": round(_status_kb(status, "VmHWM") / 1024),
             "serving_rss_mb": round(_status_kb(status, "VmRSS") / 1024),
         }
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def _wait_idle(pid: int, quiet: float = 2.0, limit: float = 600.0) -> None:

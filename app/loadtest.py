@@ -13,21 +13,13 @@ adds of the same text reuse those vectors, as a server that sees an article agai
 from __future__ import annotations
 
 import json
-import os
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
 
 from index.dataset import DEFAULT_DATASETS, EVAL_ARTICLES, load_examples
-from index.errors import InputError
-from index.settings import PROJECT_ROOT
-
-STARTUP_SECONDS = 300  # a first start may convert the model
 
 
 @dataclass
@@ -158,48 +150,10 @@ def run(url: str, users: int, seconds: float, change_every: float = 1.0, pool: i
 
 def serve_and_run(settings, users: int, seconds: float, change_every: float, pool: int = 3) -> dict:
     """Start ``python -m app`` on a free loopback port with these settings, run, stop it."""
-    import httpx
+    from app.local_server import started_server
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = dict(
-        os.environ,
-        BERITA_HOME=str(settings.home),
-        BERITA_ARTICLES=str(settings.articles_dir),
-        BERITA_EMBED_MODEL=settings.embed_model,
-        BERITA_ENCODER=settings.encoder,
-        BERITA_PORT=str(port),
-        BERITA_HOST="127.0.0.1",
-    )
-    if settings.chroma_host:
-        env |= {"BERITA_CHROMA_HOST": settings.chroma_host, "BERITA_CHROMA_PORT": str(settings.chroma_port)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app"],
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if proc.poll() is not None:
-                raise InputError(f"the server did not start: {proc.stderr.read()[-300:].strip()}")
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise InputError(f"the server did not answer at {url} within {STARTUP_SECONDS} s")
-            time.sleep(0.5)
-        return run(url, users, seconds, change_every, pool)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with started_server(settings) as server:
+        return run(server.url, users, seconds, change_every, pool)
 
 
 def print_report(report: dict, as_json: bool) -> None:

@@ -167,9 +167,10 @@ class ChunkStore:
         return self.db._collection.count()
 
     def chunks(self) -> list[Chunk]:
-        return sorted((c for c, _ in self._chunks_with_digest()), key=lambda c: (c.doc_id, c.start))
+        return sorted((c for c, _ in self.chunk_records()), key=lambda c: (c.doc_id, c.start))
 
-    def _chunks_with_digest(self) -> list[tuple[Chunk, str]]:
+    def chunk_records(self) -> list[tuple[Chunk, str]]:
+        """Every stored chunk with the article digest it was written for (one paged read)."""
         return [
             (Chunk.from_metadata(text, meta), meta.get("digest", ""))
             for _, text, meta in self._records(["documents", "metadatas"])
@@ -214,15 +215,11 @@ class ChunkStore:
             ids.setdefault(meta["doc_id"], set()).add(chunk_id)
         return counts, ids
 
-    def chunk_records(self) -> list[tuple[Chunk, str]]:
-        """Every stored chunk with the article digest it was written for (one paged read)."""
-        return self._chunks_with_digest()
-
     def snapshot(self, records: list[tuple[Chunk, str]] | None = None, manifest=None) -> IndexSnapshot:
         """What the store serves now: manifest articles and their chunks, nothing half-written.
         ``records`` and ``manifest``, when the caller has just read them, save reading again."""
         manifest = self.manifest() if manifest is None else manifest
-        records = self._chunks_with_digest() if records is None else records
+        records = self.chunk_records() if records is None else records
         chunks = [c for c, digest in records if c.doc_id in manifest and digest == manifest[c.doc_id][0].digest]
         counts = Counter(c.doc_id for c in chunks)
         if any(counts[doc_id] != n for doc_id, (_, _, n) in manifest.items()):

@@ -37,6 +37,30 @@ def sentences_of_chunks(chunks) -> list[Sentence]:
     return out
 
 
+class _Vectors:
+    """Vectors by text; those read from a saved file (by digest) are taken on first use."""
+
+    def __init__(self):
+        self.cached: dict[str, np.ndarray] = {}
+        self.stored: dict[bytes, np.ndarray] = {}
+
+    def missing(self, texts: list[str]) -> list[str]:
+        return [t for t in dict.fromkeys(texts) if t not in self.cached and not self._restore(t)]
+
+    def add(self, texts: list[str], vectors) -> None:
+        for text, vec in zip(texts, vectors, strict=True):
+            self.cached[text] = np.asarray(vec, dtype=np.float32)
+
+    def stack(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self.cached[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
+
+    def _restore(self, text: str) -> bool:
+        vector = self.stored.get(_digest(text)) if self.stored else None
+        if vector is not None:
+            self.cached[text] = vector
+        return vector is not None
+
+
 class EvidenceScorer:
     """Sentence, context and word vectors, cached: articles change rarely.
 
@@ -48,30 +72,38 @@ class EvidenceScorer:
 
     def __init__(self, embedder):
         self.embedder = embedder
-        self._cache: dict[str, np.ndarray] = {}
-        self._words: dict[str, np.ndarray] = {}
-        self._stored: dict[bytes, np.ndarray] = {}  # digest → passage vector, from a saved file
-        self._stored_words: dict[bytes, np.ndarray] = {}  # digest → word vector, from a saved file
+        self._passages = _Vectors()  # passage side: sentences, contexts, library words and names
+        self._words = _Vectors()  # query side: single words of questions (and of the library)
 
     def passage_vectors(self, texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache and not self._restore(t)]
+        missing = self._passages.missing(texts)
         if missing:
-            for text, vec in zip(missing, self.embedder.embed_passages(missing), strict=True):
-                self._cache[text] = np.asarray(vec, dtype=np.float32)
-        return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
+            self._passages.add(missing, self.embedder.embed_passages(missing))
+        return self._passages.stack(texts)
+
+    def word_vectors(self, words: list[str]) -> np.ndarray:
+        """Query-side vectors of single words (cached): the multilingual model puts
+        "spectators" next to "penonton" and "budget" next to "anggaran"."""
+        missing = self._words.missing(words)
+        if missing:
+            if hasattr(self.embedder, "embed_queries"):
+                vectors = self.embedder.embed_queries(missing)
+            else:
+                vectors = [self.embedder.embed_query(w) for w in missing]
+            self._words.add(missing, vectors)
+        return self._words.stack(words)
 
     def precompute(self, texts: list[str]) -> int:
         """Embed the passage vectors of ``texts`` not cached yet, a batch at a time; return how many."""
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache and not self._restore(t)]
-        for start in range(0, len(missing), self.PRECOMPUTE_BATCH):
-            self.passage_vectors(missing[start : start + self.PRECOMPUTE_BATCH])
-        return len(missing)
+        return self._in_batches(self._passages.missing(texts), self.passage_vectors)
 
     def precompute_words(self, words: list[str]) -> int:
         """Query-side vectors of ``words`` not cached yet, a batch at a time; return how many."""
-        missing = [w for w in dict.fromkeys(words) if w not in self._words and not self._restore_word(w)]
+        return self._in_batches(self._words.missing(words), self.word_vectors)
+
+    def _in_batches(self, missing: list[str], embed) -> int:
         for start in range(0, len(missing), self.PRECOMPUTE_BATCH):
-            self.word_vectors(missing[start : start + self.PRECOMPUTE_BATCH])
+            embed(missing[start : start + self.PRECOMPUTE_BATCH])
         return len(missing)
 
     def load(self, path: Path) -> int:
@@ -85,17 +117,15 @@ class EvidenceScorer:
             return 0
         if fingerprint != self.fingerprint() or len(keys) != len(vectors) or len(keys) != len(words):
             return 0
-        self._stored = {bytes(k): v for k, v, w in zip(keys, vectors, words, strict=True) if not w}
-        for k, v, w in zip(keys, vectors, words, strict=True):
-            if w:
-                self._stored_words[bytes(k)] = v
+        for key, vector, word in zip(keys, vectors, words, strict=True):
+            (self._words if word else self._passages).stored[bytes(key)] = vector
         return len(keys)
 
     def save(self, path: Path) -> int:
         """Write every cached passage and word vector to ``path``; a temporary file renamed
         into place, so a killed save or two processes saving at once leave a whole file."""
-        items = [(t, v, False) for t, v in list(self._cache.items())]
-        items += [(w, v, True) for w, v in list(self._words.items())]
+        items = [(t, v, False) for t, v in list(self._passages.cached.items())]
+        items += [(w, v, True) for w, v in list(self._words.cached.items())]
         if not items:
             return 0
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -121,31 +151,6 @@ class EvidenceScorer:
         """What the saved vectors depend on: the model and how it runs."""
         model = getattr(self.embedder, "model", None)
         return f"{getattr(self.embedder, 'model_id', '?')}|{type(model).__name__}|{getattr(model, 'version', '')}"
-
-    def _restore_word(self, word: str) -> bool:
-        vector = self._stored_words.get(_digest(word)) if self._stored_words else None
-        if vector is not None:
-            self._words[word] = vector
-        return vector is not None
-
-    def _restore(self, text: str) -> bool:
-        vector = self._stored.get(_digest(text)) if self._stored else None
-        if vector is not None:
-            self._cache[text] = vector
-        return vector is not None
-
-    def word_vectors(self, words: list[str]) -> np.ndarray:
-        """Query-side vectors of single words (cached): the multilingual model puts
-        "spectators" next to "penonton" and "budget" next to "anggaran"."""
-        missing = [w for w in dict.fromkeys(words) if w not in self._words and not self._restore_word(w)]
-        if missing:
-            if hasattr(self.embedder, "embed_queries"):
-                vectors = self.embedder.embed_queries(missing)
-            else:
-                vectors = [self.embedder.embed_query(w) for w in missing]
-            for word, vec in zip(missing, vectors, strict=True):
-                self._words[word] = np.asarray(vec, dtype=np.float32)
-        return np.stack([self._words[w] for w in words]) if words else np.zeros((0, 1), np.float32)
 
     def query_vector(self, query: str) -> np.ndarray:
         if hasattr(self.embedder, "query_vector"):  # reuses the vector retrieval just computed
