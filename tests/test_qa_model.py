@@ -39,3 +39,20 @@ def test_logistic_training_and_thresholds():
     # the lowest threshold whose answers above it are right at least 3 times in 4
     assert _threshold_for_precision([0.9, 0.8, 0.7, 0.6, 0.5], [1, 1, 1, 0, 0], 0.75) == 0.6
     assert _threshold_for_precision([0.9, 0.8], [0, 0], 0.9) == 1.0
+
+
+@pytest.mark.slow
+def test_training_reads_questions_through_the_pipeline_state(real_assistant):
+    """``python -m app.qa.train`` re-reads each example from the state the pipeline keeps
+    (it once looked for a corpus the pipeline no longer holds), and the features it reads
+    are the ones the shipped weights name."""
+    from app.qa.train import _Run
+    from index.dataset import EVAL_DIR, load_examples
+
+    example = next(ex for ex in load_examples(EVAL_DIR / "dev.jsonl") if ex.answerable)
+    shipped = model.load()
+    reading = _Run(real_assistant, example).read(shipped)
+    assert reading.sentences
+    assert set(shipped.sentence.names) == set(reading.sentences[0].features)
+    assert set(shipped.answerable.names) == set(reading.features)
+    assert 0.0 <= reading.answerable_prob <= 1.0

@@ -122,7 +122,7 @@ class _Run:
         vec = a.scorer.query_vector(st["query"])
         analysis = q.analyse(st["question"])
         return a.answerer.read(analysis, _question_kind(analysis, st["history"]), st["query"], vec,
-                               sentences_of(st["evidence_hits"]), a._corpus, st["lang"])
+                               sentences_of(st["evidence_hits"]), st["corpus"], st["lang"])
 
 
 def _has_evidence(text: str, evidence: list[str]) -> bool:
