@@ -24,7 +24,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -77,6 +77,15 @@ class Corpus:
     def idf(self, term_stem: str) -> float:
         return math.log((1 + self.sentences) / (1 + self.df.get(term_stem, 0))) + 1.0
 
+    @cached_property
+    def words_by_start(self) -> dict[str, tuple[str, ...]]:
+        """The library's words by their first two letters: a cognate shares them, so a
+        question word is compared with a few hundred words, not the whole library."""
+        groups: dict[str, list[str]] = {}
+        for w in self.words:
+            groups.setdefault(w[:2], []).append(w)
+        return {start: tuple(ws) for start, ws in groups.items()}
+
 
 @dataclass
 class Ranked:
@@ -91,10 +100,17 @@ class Ranked:
 class Candidate:
     ranked: Ranked
     span: spans.Span  # offsets inside the sentence
-    text: str  # rendered in the asker's language
+    lang: str  # the asker's language
+    year: int | None  # the article's year, for dates written without one
     features: dict
     prob: float = 0.0  # share of the question's candidates (softmax)
     score: float = 0.0  # the model's linear score: how good it is on its own
+
+    @cached_property
+    def text(self) -> str:
+        """The span rendered in the asker's language; rendered on first use, as most
+        candidates are never shown (a date goes through dateparser)."""
+        return spans.render(self.span, self.lang, self.year)
 
 
 @dataclass
@@ -128,12 +144,15 @@ class Answerer:
     # -- reading ---------------------------------------------------------------------
     def read(self, question: q.Question, kind: str, query: str, query_vec, sentences: list[Sentence],
              corpus: Corpus, lang: str) -> Reading:
-        soft = _Soft(self.scorer, _terms(query), corpus)  # the query's words against the library's, once
+        query_terms = _terms(query)
+        similarities = _WordSimilarities(  # every word a soft feature asks about, against the library's, once
+            self.scorer, query_terms + _plain_terms(question) + _predicate_terms(question.text), corpus)
+        soft = _Soft(similarities, query_terms, corpus)
         ranked = self._rank_sentences(question, kind, query, query_vec, sentences, corpus, soft)
         cands = []
         if kind in q.TYPED:
             cands = self._candidates(question, kind, query, query_vec, ranked, corpus, lang, soft)
-        feats = self._question_features(question, kind, query, ranked, cands, corpus, lang)
+        feats = self._question_features(question, kind, query, ranked, cands, corpus, lang, similarities)
         reading = Reading(question, kind, ranked, cands, feats)
         model = self.models.answerable
         reading.answerable_prob = float(model.probabilities([feats])[0]) if model else 1.0
@@ -202,18 +221,15 @@ class Answerer:
             found = _typed_spans(text, kind, question.unit, corpus.vocab, all_units=True)
             if kind == q.EXPANSION:
                 found = [sp for sp in found if sp.cue.lower() in terms]
-            for span in found:
-                context = _context(text, span)
-                pool.append((rank, r, span, context))
+            pool += [(rank, r, span) for span in found]
         if not pool:
             return []
-        ctx_dense = self.scorer.passage_vectors([c for *_, c in pool]) @ query_vec
         asked_offices = _offices(question.text)
         asks_age = question.unit == q.AGE
         asks_year = bool(re.search(r"\b(tahun berapa|what year|which year|in what year|tahun apa)\b",
                                    question.text, re.IGNORECASE))
         out = []
-        for (rank, r, span, _), cd in zip(pool, ctx_dense, strict=True):
+        for rank, r, span in pool:
             text = r.sentence.text
             words = _words(text)
             positions = [i for i, w in enumerate(words) if w in soft.closest or any(_same(t, w) for t in terms)]
@@ -233,10 +249,10 @@ class Answerer:
             cue_match, cue_conflict = _cue_agreement(kind, span.cue)
             office = _office_agreement(asked_offices, text, span)
             unit_match, unit_conflict = _unit_agreement(question.unit, span)
-            out.append(Candidate(r, span, spans.render(span, lang, corpus.years.get(r.sentence.doc_id)), {
+            out.append(Candidate(r, span, lang, corpus.years.get(r.sentence.doc_id), {
                 "sentence_prob": r.prob,
                 "sentence_top": float(rank == 0),
-                "context_dense": float(cd),
+                "context_dense": 0.0,  # below: one encoder call for the candidates kept
                 "window_lexical": sum(any(_same(t, w) for w in window) for t in terms) / len(terms) if terms else 0.0,
                 "window_soft": soft.match(window),
                 "near": 1.0 / (1.0 + distance),
@@ -256,6 +272,10 @@ class Answerer:
                 "acronym_asked": float(kind == q.EXPANSION and any(t == span.cue.lower() for t in terms)),
                 "order": index / max(1, len(words)),
             }))
+        if out:  # the candidates' contexts, embedded once the ones the question rules out are gone
+            contexts = self.scorer.passage_vectors([_context(c.ranked.sentence.text, c.span) for c in out])
+            for c, similarity in zip(out, contexts @ query_vec, strict=True):
+                c.features["context_dense"] = float(similarity)
         model = self.models.candidate
         rows = [c.features for c in out]
         raw = model.scores(rows) if model else [r["context_dense"] + r["sentence_prob"] for r in rows]
@@ -287,19 +307,19 @@ class Answerer:
                         out.append(Ranked(n, r.dense, r.features, r.prob))
         return out
 
-    def _question_features(self, question, kind, query, ranked, cands, corpus, lang) -> dict:
-        terms = [t for t in question.terms if not t[0].isdigit()]
+    def _question_features(self, question, kind, query, ranked, cands, corpus, lang, similarities) -> dict:
+        terms = _plain_terms(question)
         unknown = [t for t in terms if not _known(t, corpus)]
         top = ranked[0] if ranked else None
         second = ranked[1].prob if len(ranked) > 1 else 0.0
         missing = corpus.grounding.missing_names(question.text) if corpus.grounding else []
         same_language = float(lang == corpus.language)
-        soft = _Soft(self.scorer, terms, corpus)
+        soft = _Soft(similarities, terms, corpus)
         # what the question says about its subject ("gaji", "how old") must be in the answer's sentence
         answer = cands[0].ranked if cands else top
         predicate = _predicate_terms(question.text)
         words = _words(answer.sentence.text) if answer else []
-        pred_soft = _Soft(self.scorer, predicate, corpus)
+        pred_soft = _Soft(similarities, predicate, corpus)
         return {
             "top_prob": top.prob if top else 0.0,
             "top_margin": (top.prob - second) if top else 0.0,
@@ -496,7 +516,12 @@ def _found(term: str, words: list[str]) -> bool:
 def _known(term: str, corpus: Corpus) -> bool:
     if term in corpus.words or stem(term) in corpus.stems:
         return True
-    return len(term) >= 5 and any(cognate(term, w) for w in corpus.words if w[:2] == term[:2])
+    return len(term) >= 5 and any(cognate(term, w) for w in corpus.words_by_start.get(term[:2], ()))
+
+
+def _plain_terms(question: q.Question) -> list[str]:
+    """The question's words, figures left out."""
+    return [t for t in question.terms if not t[0].isdigit()]
 
 
 def _predicate_terms(question: str) -> list[str]:
@@ -510,6 +535,21 @@ def _content_word(word: str) -> bool:
     return len(word) >= 3 and word.isalpha() and word not in STOPWORDS
 
 
+class _WordSimilarities:
+    """Query-side vectors of a question's words against the passage-side vectors of every
+    library word: one matrix product per question, shared by every soft feature (the product
+    reads the whole library vocabulary, whatever the number of words)."""
+
+    def __init__(self, scorer, words: list[str], corpus: Corpus):
+        self.words = [w for w in dict.fromkeys(words) if _content_word(w)]
+        self.row = {w: i for i, w in enumerate(self.words)}
+        self.sims = None
+        if self.words and corpus.vocabulary_vectors is not None:
+            self.sims = scorer.word_vectors(self.words) @ corpus.vocabulary_vectors.T
+            self.best = self.sims.max(axis=1)
+            self.nearest = self.sims.argmax(axis=1)
+
+
 class _Soft:
     """Soft matches of the question's words against the library's words.
 
@@ -518,17 +558,18 @@ class _Soft:
     finds closest (its translation, a typo's correction), negative otherwise. Comparing
     with the word's own best match cancels out how close that word is to everything."""
 
-    def __init__(self, scorer, terms: list[str], corpus: Corpus):
+    def __init__(self, similarities: _WordSimilarities, terms: list[str], corpus: Corpus):
         self.terms = [t for t in terms if _content_word(t)]
         self.index = corpus.vocabulary_index or {}
         self.closest: set[str] = set()
-        if not self.terms or corpus.vocabulary_vectors is None:
+        if not self.terms or similarities.sims is None:
             self.sims = None
             return
-        self.sims = scorer.word_vectors(self.terms) @ corpus.vocabulary_vectors.T
-        self.best = self.sims.max(axis=1)
+        rows = [similarities.row[t] for t in self.terms]
+        self.sims = similarities.sims[rows]
+        self.best = similarities.best[rows]
         vocabulary = corpus.vocabulary
-        self.closest = {vocabulary[i] for i in self.sims.argmax(axis=1)}  # each word's nearest library word
+        self.closest = {vocabulary[i] for i in similarities.nearest[rows]}  # each word's nearest library word
 
     def gaps(self, words: list[str]) -> np.ndarray:
         ix = [self.index[w] for w in set(words) if w in self.index]
@@ -635,7 +676,7 @@ def build_corpus(chunks, documents: dict, grounding, sentences_of_chunks, scorer
 
     vocabulary = tuple(sorted(w for w in words if _content_word(w)))
     vectors = scorer.passage_vectors(list(vocabulary)) if scorer is not None and vocabulary else None
-    return Corpus(
+    corpus = Corpus(
         vocabulary=vocabulary,
         vocabulary_vectors=vectors,
         vocabulary_index={w: i for i, w in enumerate(vocabulary)},
@@ -651,6 +692,8 @@ def build_corpus(chunks, documents: dict, grounding, sentences_of_chunks, scorer
         sentences=len(texts),
         grounding=grounding,
     )
+    corpus.words_by_start  # noqa: B018 - built with the corpus, not by its first question
+    return corpus
 
 
 def ordinary_words(sentences: list[str]) -> frozenset[str]:
@@ -666,3 +709,4 @@ def ordinary_words(sentences: list[str]) -> frozenset[str]:
             else:
                 capital_inside.add(word.lower())
     return frozenset(lower | (capital_first - capital_inside))
+

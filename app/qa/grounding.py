@@ -11,6 +11,7 @@ import difflib
 import re
 
 import numpy as np
+from rapidfuzz import fuzz, process
 
 from index.lexical import STOPWORDS
 
@@ -50,6 +51,7 @@ class Grounding:
                 names.add(run)
                 names.update(w for w in re.split(r"[\s-]+", run) if len(w) > 1)
         self.names = sorted(names)
+        self._lower_names = [n.lower() for n in self.names]
         self.words = {w.lower() for n in self.names for w in re.split(r"[\s-]+", n)}
         self._vectors = scorer.passage_vectors(self.names) if self.names else None
 
@@ -71,5 +73,10 @@ class Grounding:
         return all(w in self.words or w in self.vocabulary for w in words)
 
     def _fuzzy(self, run: str) -> bool:
+        """A spelling variant of one of the article's names (difflib's ratio). rapidfuzz's
+        ratio (longest common subsequence) is never below difflib's, so it picks the few
+        names worth the slow, exact check without changing the result."""
         low = run.lower()
-        return any(difflib.SequenceMatcher(None, low, n.lower()).ratio() >= FUZZY_RATIO for n in self.names)
+        near = process.extract(low, self._lower_names, scorer=fuzz.ratio, score_cutoff=FUZZY_RATIO * 100 - 1e-6,
+                               limit=None)
+        return any(difflib.SequenceMatcher(None, low, name).ratio() >= FUZZY_RATIO for name, _, _ in near)
