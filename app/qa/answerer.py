@@ -86,6 +86,16 @@ class Corpus:
             groups.setdefault(w[:2], []).append(w)
         return {start: tuple(ws) for start, ws in groups.items()}
 
+    @cached_property
+    def parenthesized(self) -> dict[str, tuple[Sentence, ...]]:
+        """What each sentence writes in parentheses, upper-cased → the sentences, in library
+        order: "(BMKG)" finds the sentences that spell out an acronym without a library scan."""
+        found: dict[str, list[Sentence]] = {}
+        for s in self.all_sentences:
+            for inside in dict.fromkeys(m.upper() for m in _PARENTHESIZED.findall(s.text)):
+                found.setdefault(inside, []).append(s)
+        return {inside: tuple(ss) for inside, ss in found.items()}
+
 
 @dataclass
 class Ranked:
@@ -290,11 +300,10 @@ class Answerer:
         speaker is named; for "what does X stand for", every sentence that spells X out."""
         out = list(ranked[:CANDIDATE_SENTENCES])
         if kind == q.EXPANSION:
-            wanted = {t.upper() for t in question.terms}
             seen = {r.sentence for r in out}
-            for s in corpus.all_sentences:
-                if s not in seen and any(f"({w})" in s.text.upper() for w in wanted):
-                    out.append(Ranked(s, 0.0, {}, out[-1].prob if out else 0.0))
+            spelled = {s for t in question.terms for s in corpus.parenthesized.get(t.upper(), ())}
+            for s in sorted(spelled - seen, key=lambda s: corpus.positions[(s.doc_id, s.start)]):
+                out.append(Ranked(s, 0.0, {}, out[-1].prob if out else 0.0))
         if kind == q.PERSON:
             for r in list(out):
                 neighbours = []
@@ -489,6 +498,7 @@ def _bold(text: str, span: spans.Span) -> str:
     return f"{text[: span.start]}**{text[span.start : span.end]}**{text[span.end :]}"
 
 
+_PARENTHESIZED = re.compile(r"\(([^()]*)\)")
 _WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+", re.UNICODE)
 
 
@@ -692,7 +702,7 @@ def build_corpus(chunks, documents: dict, grounding, sentences_of_chunks, scorer
         sentences=len(texts),
         grounding=grounding,
     )
-    corpus.words_by_start  # noqa: B018 - built with the corpus, not by its first question
+    corpus.words_by_start, corpus.parenthesized  # noqa: B018 - built with the corpus, not by its first question
     return corpus
 
 
