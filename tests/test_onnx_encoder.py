@@ -24,6 +24,14 @@ def test_default_embedder_runs_on_onnx_runtime(real_embedder):
     assert isinstance(real_embedder.model, OnnxEncoder)
 
 
+def test_numpy_products_leave_the_cores_to_the_encoder(real_embedder):
+    from threadpoolctl import threadpool_info
+
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas, "numpy's BLAS library was not found"
+    assert all(pool["num_threads"] == 1 for pool in blas)
+
+
 @pytest.mark.parametrize("side", ["query", "passage"])
 def test_onnx_matches_sentence_transformers(real_embedder, torch_embedder, side):
     texts = TEXTS + LONG
