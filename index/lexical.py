@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from functools import lru_cache
 
@@ -67,14 +68,32 @@ class BM25Index:
 
     def __init__(self, texts: list[str]):
         self.size = len(texts)
+        self._texts: list[str] | None = list(texts)
         self._model = bm25s.BM25()
         self._df: Counter[str] = Counter()
-        if texts:
-            corpus = [terms(t) or [""] for t in texts]
-            self._df = Counter(term for doc in corpus for term in set(doc))
-            self._model.index(corpus, show_progress=False)
+        self._lock = threading.Lock()
+
+    def build(self) -> BM25Index:
+        """Stem and index the texts, once (the first call does it, later calls return at once).
+        Left out of the constructor so a server can show its page before its library is
+        stemmed (10,000 chunks: 2 s); writers call it before publishing a snapshot."""
+        if self._texts is None:
+            return self
+        with self._lock:
+            if self._texts is not None:
+                if self._texts:
+                    corpus = [terms(t) or [""] for t in self._texts]
+                    self._df = Counter(term for doc in corpus for term in set(doc))
+                    self._model.index(corpus, show_progress=False)
+                self._texts = None
+        return self
+
+    @property
+    def built(self) -> bool:
+        return self._texts is None
 
     def informative(self, term: str) -> bool:
+        self.build()
         df = self._df.get(term, 0)
         return df > 0 and (self.size < 4 or df <= self.COMMON_SHARE * self.size)
 
@@ -82,7 +101,7 @@ class BM25Index:
         tokens = terms(query)
         if not self.size or not tokens:
             return np.zeros(self.size, dtype=np.float32)
-        known = [t for t in tokens if self.informative(t)]
+        known = [t for t in tokens if self.informative(t)]  # builds the index on first use
         if not known:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._model.get_scores(known), dtype=np.float32)

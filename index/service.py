@@ -99,7 +99,8 @@ class Index:
             manifest, records = self.store.manifest(), self.store.chunk_records()  # read once, used twice
             if needs_sync(self.store, docs, kinds, records=records, manifest=manifest):
                 return self._sync(docs, kinds)
-            self._publish(self.store.snapshot(records=records, manifest=manifest))
+            # BM25 is built by the first question (a server's warm-up), not before the page is up
+            self._publish(self.store.snapshot(records=records, manifest=manifest), stemmed=False)
             return None
 
     def add_article(self, title: str, text: str) -> ArticleInfo:
@@ -170,7 +171,9 @@ class Index:
     def _reload(self) -> None:
         self._publish(self.store.snapshot())
 
-    def _publish(self, snap: IndexSnapshot) -> None:
+    def _publish(self, snap: IndexSnapshot, stemmed: bool = True) -> None:
+        if stemmed:
+            snap.bm25.build()  # a writer stems the new snapshot's chunks: no question waits for it
         for prepare in self._preparers:
             prepare(snap)
         self._seen = {doc_id: doc.digest for doc_id, doc in snap.documents.items()}

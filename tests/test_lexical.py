@@ -61,3 +61,11 @@ def test_cognates_across_languages(a, b, same):
     from index.lexical import cognate
 
     assert cognate(a, b) is same
+
+
+def test_bm25_index_is_built_once_on_first_use():
+    index = BM25Index(["Presiden bertemu menteri pertahanan", "Hujan deras merendam rumah warga", "Banjir"])
+    assert not index.built and index.size == 3
+    assert index.scores("menteri")[0] > 0 and index.built
+    model = index._model
+    assert index.build() is index and index._model is model

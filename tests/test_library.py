@@ -170,3 +170,16 @@ def test_what_answering_derives_from_a_snapshot_is_prepared_before_it_is_publish
     index.add_article("Banjir di Kota Hulu", EXTRA.split("\n", 1)[1])
     # prepared: the new library; still published while preparing: the old one
     assert seen[-1] == ({BUNDLED_ID, "banjir-di-kota-hulu"}, {BUNDLED_ID})
+
+
+def test_a_start_leaves_stemming_to_the_first_question_and_writers_publish_it_done(settings, chroma_client,
+                                                                                  fake_embedder):
+    open_index(settings, embedder=fake_embedder, client=chroma_client).build()
+    started = open_index(settings, embedder=fake_embedder, client=chroma_client)
+    assert started.ensure_built() is None  # nothing to sync: the snapshot is read, not stemmed
+    snap = started.snapshot()
+    assert not snap.bm25.built
+    assert started.retriever.search("latihan militer Arktik")  # the first question builds it
+    assert snap.bm25.built
+    started.add_article("Banjir di Kota Hulu", EXTRA.split("\n", 1)[1])
+    assert started.snapshot().bm25.built  # stemmed by the writer, before any question
