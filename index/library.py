@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 
 from index.chunking import chunk_document
@@ -111,7 +112,9 @@ def sync(
 ) -> SyncReport:
     """Make the store hold exactly ``docs``: unchanged articles are skipped, changed ones are
     embedded and written in groups of about ``batch_chunks`` chunks (across articles), and each
-    group's manifest records are written only after its chunks (so a killed build is resumable)."""
+    group's manifest records are written only after its chunks (so a killed build is resumable).
+    A group is written by a second thread while the next one is embedded; groups are written
+    one at a time, in order."""
     kinds = kinds or {}
     if rebuild:
         store.reset()
@@ -119,28 +122,41 @@ def sync(
     manifest = store.manifest()
     stored, stored_ids = store.stored_chunks()
     group: list[tuple[Document, str, list]] = []
+    pending: list[Future] = []
 
-    def flush():
-        added, removed = store.upsert_many([(d, c) for d, _, c in group], stored_ids)
-        store.commit_many([(d, k, len(c)) for d, k, c in group])
+    def write(plan, items) -> None:
+        added, removed = store.write_planned(plan)
+        store.commit_many([(d, k, len(c)) for d, k, c in items])
         report.added += added
         report.removed += removed
-        report.changed += [d.id for d, _, _ in group if d.id in manifest and d.digest != manifest[d.id][0].digest]
+        report.changed += [d.id for d, _, _ in items if d.id in manifest and d.digest != manifest[d.id][0].digest]
+
+    def flush(writer) -> None:
+        plan = store.plan_upsert([(d, c) for d, _, c in group], stored_ids)  # the encoder, this thread
+        while pending:
+            pending.pop().result()  # the previous group is written (or its error raised) first
+        pending.append(writer.submit(write, plan, list(group)))
         group.clear()
 
-    for doc in progress(docs) if progress else docs:
-        kind = kinds.get(doc.id, BUNDLED)
-        chunks = chunk_document(doc)
-        report.chunks += len(chunks)
-        entry = manifest.get(doc.id)
-        complete = entry and entry[0].digest == doc.digest and stored.get(doc.id) == {doc.digest: len(chunks)}
-        if complete and entry[1] == kind:
-            continue
-        group.append((doc, kind, chunks))
-        if sum(len(c) for _, _, c in group) >= batch_chunks:
-            flush()
-    if group:
-        flush()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-writer") as writer:
+        try:
+            for doc in progress(docs) if progress else docs:
+                kind = kinds.get(doc.id, BUNDLED)
+                chunks = chunk_document(doc)
+                report.chunks += len(chunks)
+                entry = manifest.get(doc.id)
+                complete = entry and entry[0].digest == doc.digest and stored.get(doc.id) == {doc.digest: len(chunks)}
+                if complete and entry[1] == kind:
+                    continue
+                group.append((doc, kind, chunks))
+                if sum(len(c) for _, _, c in group) >= batch_chunks:
+                    flush(writer)
+            if group:
+                flush(writer)
+        finally:
+            wait(pending)  # never leave a write running behind a failure
+        for done in pending:
+            done.result()
     wanted = {d.id for d in docs}
     for doc_id in sorted((set(manifest) | set(stored)) - wanted):  # dropped articles and crash leftovers
         store.uncommit(doc_id)

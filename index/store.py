@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from dataclasses import dataclass
 
 from langchain_chroma import Chroma
 
@@ -60,6 +61,16 @@ def collection_name(model_id: str) -> str:
     return f"chunks-{safe}-{hashlib.sha1(model_id.encode()).hexdigest()[:8]}"
 
 
+@dataclass(frozen=True)
+class PlannedWrite:
+    """Chunks to add (with their vectors), chunk ids to delete, chunks to re-tag."""
+
+    new: list  # (Document, Chunk) pairs
+    vectors: list
+    stale: list[str]
+    kept: list  # (Document, Chunk) pairs
+
+
 class ChunkStore:
     def __init__(self, client, embeddings, model_id: str | None = None):
         self.embeddings = embeddings
@@ -96,6 +107,11 @@ class ChunkStore:
         new chunks are added before stale ones are deleted, so a failure (say, while embedding)
         leaves the previous versions serving.
         """
+        return self.write_planned(self.plan_upsert(items, existing))
+
+    def plan_upsert(self, items: list[tuple[Document, list[Chunk]]], existing: dict[str, set[str]]) -> PlannedWrite:
+        """``upsert_many``'s first half, which writes nothing: what to add (embedded), delete
+        and re-tag. A bulk build embeds the next group while the previous one is written."""
         new, stale, kept = [], [], []
         for doc, chunks in items:
             have = existing.get(doc.id, set())
@@ -106,16 +122,20 @@ class ChunkStore:
             # unchanged chunks, or those a killed build wrote): always, since a build killed
             # between writing the new chunks and this update leaves nothing else to notice.
             kept += [(doc, c) for cid, c in wanted.items() if cid in have]
+        vectors = self.embeddings.embed_documents([c.text for _, c in new]) if new else []
+        return PlannedWrite(new, vectors, stale, kept)
+
+    def write_planned(self, plan: PlannedWrite) -> tuple[int, int]:
+        """``upsert_many``'s second half: the writes, new chunks first; return (added, removed)."""
+        new, vectors, stale, kept = plan.new, plan.vectors, plan.stale, plan.kept
         collection = self.db._collection
-        if new:
-            vectors = self.embeddings.embed_documents([c.text for _, c in new])
-            for part in _slices(len(new), self._max_batch()):
-                collection.upsert(
-                    ids=[new[i][1].id for i in part],
-                    embeddings=[vectors[i] for i in part],
-                    documents=[new[i][1].text for i in part],
-                    metadatas=[dict(new[i][1].metadata(), digest=new[i][0].digest) for i in part],
-                )
+        for part in _slices(len(new), self._max_batch()):
+            collection.upsert(
+                ids=[new[i][1].id for i in part],
+                embeddings=[vectors[i] for i in part],
+                documents=[new[i][1].text for i in part],
+                metadatas=[dict(new[i][1].metadata(), digest=new[i][0].digest) for i in part],
+            )
         for part in _slices(len(stale), self._max_batch()):
             collection.delete(ids=[stale[i] for i in part])
         for part in _slices(len(kept), self._max_batch()):

@@ -39,6 +39,52 @@ def test_indexing_embeds_across_articles_in_groups(chroma_client):
     assert sync(store, _docs(10)).added == 0 and embedder.calls == [8, 8, 4]  # nothing new: nothing embedded
 
 
+class LoggingStore(ChunkStore):
+    """Logs embedding and writing, with a write that can be made slow or failing."""
+
+    def __init__(self, *args, slow_first_write: float = 0.0, fail_write: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.log, self.slow, self.fail, self.writes = [], slow_first_write, fail_write, 0
+
+    def plan_upsert(self, items, existing):
+        self.log.append(("embed", [d.id for d, _ in items]))
+        return super().plan_upsert(items, existing)
+
+    def write_planned(self, plan):
+        import time
+
+        self.writes += 1
+        if self.writes == 1:
+            time.sleep(self.slow)  # the next group's embedding goes on meanwhile
+        if self.writes == self.fail:
+            raise RuntimeError("disk full")
+        self.log.append(("write", sorted({d.id for d, _ in plan.new})))
+        return super().write_planned(plan)
+
+    def commit_many(self, records):
+        self.log.append(("commit", [d.id for d, _, _ in records]))
+        super().commit_many(records)
+
+
+def test_a_group_is_written_while_the_next_is_embedded_and_groups_are_committed_in_order(chroma_client):
+    store = LoggingStore(chroma_client, CountingEmbedder(size=16, calls=[]), slow_first_write=0.3)
+    sync(store, _docs(6), batch_chunks=4)
+    first, second, third = ["d0", "d1"], ["d2", "d3"], ["d4", "d5"]
+    assert store.log.index(("embed", second)) < store.log.index(("write", first))  # overlapped
+    writes = [entry for entry in store.log if entry[0] != "embed"]
+    assert writes == [("write", first), ("commit", first), ("write", second), ("commit", second),
+                      ("write", third), ("commit", third)]  # each group's chunks before its manifest records
+    assert set(store.digests()) == {f"d{i}" for i in range(6)}
+
+
+def test_a_failed_group_write_fails_the_sync_and_commits_nothing_after_it(chroma_client):
+    store = LoggingStore(chroma_client, CountingEmbedder(size=16, calls=[]), fail_write=2)
+    with pytest.raises(RuntimeError, match="disk full"):
+        sync(store, _docs(6), batch_chunks=4)
+    assert set(store.digests()) == {"d0", "d1"}  # the group before the failure, and nothing else
+    assert ("commit", ["d2", "d3"]) not in store.log and ("commit", ["d4", "d5"]) not in store.log
+
+
 def test_an_edited_article_keeps_its_unchanged_chunks(chroma_client):
     from index.documents import make_document
 
