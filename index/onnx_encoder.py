@@ -178,7 +178,8 @@ def _one_blas_thread() -> None:
     instead of 35 (``python -m app bench``). Those products are small; one thread does them."""
     from threadpoolctl import threadpool_limits
 
-    threadpool_limits(limits=1, user_api="blas")
+    threadpool_limits(limits=1, user_api="blas")  # the BLAS libraries loaded so far
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # and those loaded later (scipy's own OpenBLAS)
 
 
 class OnnxEncoder:

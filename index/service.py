@@ -173,7 +173,7 @@ class Index:
 
     def _publish(self, snap: IndexSnapshot, stemmed: bool = True) -> None:
         if stemmed:
-            snap.bm25.build()  # a writer stems the new snapshot's chunks: no question waits for it
+            snap.bm25.build()  # stemmed before it is published: later questions find BM25 ready
         for prepare in self._preparers:
             prepare(snap)
         self._seen = {doc_id: doc.digest for doc_id, doc in snap.documents.items()}

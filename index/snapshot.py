@@ -3,7 +3,9 @@
 A question takes the current ``IndexSnapshot`` once and reads only from it (chunks, BM25,
 id maps, article texts), so an article added or removed meanwhile can never leave it with
 a BM25 index of another length or a chunk whose article is gone. Writers build the next
-snapshot to the side and publish it with one assignment.
+snapshot to the side and publish it with one assignment. Its contents never change; only
+its BM25 index may be computed on first use (once, from its own chunks), so that a server's
+start does not wait for stemming.
 """
 
 from __future__ import annotations

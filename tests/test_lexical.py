@@ -63,9 +63,22 @@ def test_cognates_across_languages(a, b, same):
     assert cognate(a, b) is same
 
 
-def test_bm25_index_is_built_once_on_first_use():
-    index = BM25Index(["Presiden bertemu menteri pertahanan", "Hujan deras merendam rumah warga", "Banjir"])
-    assert not index.built and index.size == 3
-    assert index.scores("menteri")[0] > 0 and index.built
-    model = index._model
-    assert index.build() is index and index._model is model
+def test_bm25_index_is_built_once_on_first_use_whatever_the_number_of_readers(monkeypatch):
+    import threading
+
+    import bm25s
+
+    builds = []
+    real_index = bm25s.BM25.index
+    monkeypatch.setattr(bm25s.BM25, "index", lambda self, *a, **k: builds.append(1) or real_index(self, *a, **k))
+    texts = ["Presiden bertemu menteri pertahanan", "Hujan deras merendam rumah warga", "Banjir", "Menteri"]
+    index = BM25Index(texts)
+    assert not index.built and index.size == 4 and builds == []
+    results = []
+    readers = [threading.Thread(target=lambda: results.append(index.scores("menteri").tolist())) for _ in range(8)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
+    assert index.built and builds == [1]
+    assert results == [BM25Index(texts).scores("menteri").tolist()] * 8 and results[0][0] > 0

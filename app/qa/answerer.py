@@ -116,11 +116,16 @@ class Candidate:
     prob: float = 0.0  # share of the question's candidates (softmax)
     score: float = 0.0  # the model's linear score: how good it is on its own
 
-    @cached_property
+    _text: str | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
     def text(self) -> str:
         """The span rendered in the asker's language; rendered on first use, as most
-        candidates are never shown (a date goes through dateparser)."""
-        return spans.render(self.span, self.lang, self.year)
+        candidates are never shown (a date goes through dateparser). Not a cached_property:
+        on Python 3.11 that holds one lock for every instance, so questions would queue."""
+        if self._text is None:
+            self._text = spans.render(self.span, self.lang, self.year)
+        return self._text
 
 
 @dataclass
