@@ -175,12 +175,9 @@ def needs_sync(store, docs: list[Document], kinds: dict[str, str] | None = None,
     expected = {d.id: (d.digest, kinds.get(d.id, BUNDLED)) for d in docs}
     if {i: (doc.digest, kind) for i, (doc, kind, _) in manifest.items()} != expected:
         return True
-    if records is None:
-        stored = store.chunk_digests()
-    else:
-        stored = {}
-        for chunk, digest in records:
-            stored.setdefault(chunk.doc_id, Counter())[digest] += 1
+    stored: dict[str, Counter] = {}
+    for chunk, digest in store.chunk_records() if records is None else records:
+        stored.setdefault(chunk.doc_id, Counter())[digest] += 1
     return stored != {i: {doc.digest: n} for i, (doc, _, n) in manifest.items()}
 
 

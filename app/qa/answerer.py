@@ -724,4 +724,3 @@ def ordinary_words(sentences: list[str]) -> frozenset[str]:
             else:
                 capital_inside.add(word.lower())
     return frozenset(lower | (capital_first - capital_inside))
-
