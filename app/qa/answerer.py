@@ -190,10 +190,10 @@ class Answerer:
         ranked = []
         why = bool(_WHY.search(question.text))
         says = bool(_SAYS.search(question.text))
-        restating = _restating(sentences, terms)
+        words_of = [_words(s.text) for s in sentences]
+        restating = _restating(sentences, words_of, terms)
         weight = sum(corpus.idf(stem(t)) for t in terms) or 1.0
-        for s, d, qd in zip(sentences, dense, own, strict=True):
-            words = _words(s.text)
+        for s, words, d, qd in zip(sentences, words_of, dense, own, strict=True):
             matched = [t for t in terms if _found(t, words)]
             has_type = kind in q.TYPED and any(
                 _fits(kind, question.unit, sp) for sp in _typed_spans(s.text, kind, question.unit, corpus.vocab)
@@ -430,11 +430,12 @@ def _quotes_someone(text: str) -> bool:
     return bool(_SPEECH.search(text))
 
 
-def _restating(sentences, terms) -> Sentence | None:
-    """The sentence sharing the most question words (it often restates the question)."""
+def _restating(sentences, words_of, terms) -> Sentence | None:
+    """The sentence sharing the most question words (it often restates the question);
+    ``words_of`` holds each sentence's words."""
     if not terms or not sentences:
         return None
-    scores = [sum(_found(t, _words(s.text)) for t in terms) for s in sentences]
+    scores = [sum(_found(t, words) for t in terms) for words in words_of]
     best = max(range(len(sentences)), key=scores.__getitem__)
     return sentences[best] if scores[best] else None
 
@@ -618,6 +619,23 @@ def _context(sentence: str, span: spans.Span) -> str:
     right = re.split(r"[,;:()]", sentence[span.end :])[0].split()[:3] if span.kind == q.NAME else []
     text = " ".join(left + right).strip()
     return text or span.text
+
+
+# A person question's spans (every name, and each name after its titles) include those of the
+# other name kinds (place, organisation, name): one pass over each extractor.
+_SPAN_KINDS = (q.DATE, q.TIME, q.NUMBER, q.EXPANSION, q.PERSON)
+
+
+def candidate_contexts(sentences: list[str], vocab) -> list[str]:
+    """The context of every span a typed question could take as its answer in ``sentences``
+    (every kind, every unit): embedded along with the library, so that reading a question's
+    candidates embeds nothing."""
+    out: dict[str, None] = {}
+    for text in sentences:
+        for kind in _SPAN_KINDS:
+            for span in _typed_spans(text, kind, q.ANY, vocab, all_units=True):
+                out.setdefault(_context(text, span), None)
+    return list(out)
 
 
 def _cue_agreement(kind: str, cue: str) -> tuple[float, float]:

@@ -17,7 +17,7 @@ from langchain_core.runnables import RunnableLambda
 from app.prompts import render
 from app.qa import language, model
 from app.qa import question as questions
-from app.qa.answerer import Answerer, build_corpus
+from app.qa.answerer import Answerer, build_corpus, candidate_contexts
 from app.qa.citations import number_slots
 from app.qa.evidence import EvidenceScorer, sentences_of, sentences_of_chunks
 from app.qa.followup import condense, needs_context
@@ -103,18 +103,24 @@ class Assistant:
 
     def warm_up(self) -> None:
         """Build the current library's corpus (word and name vectors), load lazy parts and embed
-        every sentence of the library and the query side of its words, so a question finds its
-        vectors ready. A server runs this after its page is up; a question asked meanwhile
-        waits only for the corpus.
+        every sentence of the library, the query side of its words and the contexts of its candidate
+        answers, so a question finds its vectors ready. A server runs this after its page is up;
+        a question asked meanwhile waits only for the corpus.
         With ``vector_cache`` the vectors are read from and saved to that file."""
         if self.vector_cache is not None:
             self.scorer.load(self.vector_cache)
         self.ask("When did the events in the article happen?", backend="extractive")
         snap = self.index.snapshot()
-        added = self.scorer.precompute([s.text for s in sentences_of_chunks(snap.chunks)])
+        if self._prepared is None:  # the next change's new articles are counted from this library
+            self._prepared = snap  # (a change meanwhile makes this stale: the next diff is merely larger)
+        sentences = sentences_of_chunks(snap.chunks)
+        added = self.scorer.precompute([s.text for s in sentences])
         # A question's words are matched on the query side; most of them are the library's own
         # words (15% off the warm answer's median on the bench corpus).
-        added += self.scorer.precompute_words(list(self._corpus_for(snap).vocabulary))
+        corpus = self._corpus_for(snap)
+        added += self.scorer.precompute_words(list(corpus.vocabulary))
+        # and the contexts of every candidate answer, so a typed question embeds only itself
+        added += self.scorer.precompute(candidate_contexts([s.text for s in sentences], corpus.vocab))
         if self.vector_cache is not None and added:
             self.scorer.save(self.vector_cache)
 
@@ -208,14 +214,16 @@ class Assistant:
 
     # -- helpers ---------------------------------------------------------
     def _prepare(self, snap) -> None:
-        """Before a snapshot is published: its corpus, and the sentence vectors of articles it
-        adds (at first start every article is new: those are left to the warm-up and to use)."""
+        """Before a snapshot is published: its corpus, and the sentence and candidate-context
+        vectors of articles it adds (until the warm-up has noted the library, every article counts
+        as new: those are left to the warm-up and to use)."""
         previous, self._prepared = self._prepared, snap
-        self._corpus_for(snap)
+        corpus = self._corpus_for(snap)
         if previous is not None:
             fresh = [c for c in snap.chunks if previous.documents.get(c.doc_id) != snap.documents[c.doc_id]]
             if fresh:
-                self.scorer.passage_vectors([s.text for s in sentences_of_chunks(fresh)])
+                texts = [s.text for s in sentences_of_chunks(fresh)]
+                self.scorer.passage_vectors(texts + candidate_contexts(texts, corpus.vocab))
 
     def _corpus_for(self, snap):
         """The answerer's view of a snapshot (words, vectors, sentence positions), built once per
