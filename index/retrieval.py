@@ -106,9 +106,9 @@ class HybridRetriever(BaseRetriever):
         # Dense hits come from Chroma, which may already hold an article this snapshot does not
         # (or no longer hold one it does): keep only the snapshot's chunks.
         dense = [
-            (snap.by_id[c.id], s)
-            for c, s in self.store.dense_search(query, min(len(snap.chunks), max(self.dense_candidates, k)))
-            if c.id in snap.by_id
+            (snap.by_id[cid], s)
+            for cid, s in self.store.dense_search(query, min(len(snap.chunks), max(self.dense_candidates, k)))
+            if cid in snap.by_id
         ]
         dense_scores = {c.id: s for c, s in dense}
         dense_rank = [c.id for c, _ in dense]
