@@ -196,7 +196,8 @@ def _ask(args, settings) -> int:
 
 def _eval(args, settings) -> int:
     from app.eval import ROW_HEADER, ArticleSets, evaluate_dataset
-    from app.service import build_assistant
+    from app.qa.word_table import common_words
+    from app.service import build_assistant, word_table
     from index.dataset import DEFAULT_DATASETS, load_examples
     from index.embeddings import load_embedder
 
@@ -204,7 +205,16 @@ def _eval(args, settings) -> int:
     datasets = [(Path(p), load_examples(Path(p))) for p in paths]  # bad files fail before the model loads
     embedder = load_embedder(settings)
     bundled = build_assistant(settings, embedder=embedder)
-    sets = ArticleSets(settings, lambda s: build_assistant(s, embedder=embedder))
+    # questions look their words up in the common-word table, as the server's do (built once)
+    table = word_table(settings, bundled.index)
+    bundled.scorer.use_word_table(table, common_words)
+
+    def assistant_for_set(set_settings):
+        assistant = build_assistant(set_settings, embedder=embedder)
+        assistant.scorer.use_word_table(table)
+        return assistant
+
+    sets = ArticleSets(settings, assistant_for_set)
     try:
         for path, examples in datasets:
             reports = evaluate_dataset(examples, lambda a: sets.assistant(a) if a else bundled, backend=_backend(args))

@@ -224,10 +224,12 @@ def _retrieval(index, embedder) -> dict:
 
 def _answers(home: Settings, index, embedder) -> dict:
     from app.qa.pipeline import Assistant
-    from app.service import vector_cache
+    from app.service import vector_cache, word_table
 
     t0 = time.perf_counter()
-    assistant = Assistant(index, vector_cache=vector_cache(home, index))  # the server's second start reads it
+    # as the server does: the second start reads the saved vectors; the word table is the real
+    # home's (the bench's models folder links to it), built by the first warm-up on a machine
+    assistant = Assistant(index, vector_cache=vector_cache(home, index), word_table=word_table(home, index))
     assistant.warm_up()
     warm_up = time.perf_counter() - t0
     queries = questions()

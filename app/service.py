@@ -13,10 +13,17 @@ def build_assistant(settings: Settings, embedder=None, client=None, chat_model=N
     index.ensure_built()
     chat_model = chat_model if chat_model is not None else make_chat_model(settings)
     return Assistant(
-        index, chat_model=chat_model, llm_timeout=settings.llm_timeout, vector_cache=vector_cache(settings, index)
+        index, chat_model=chat_model, llm_timeout=settings.llm_timeout, vector_cache=vector_cache(settings, index),
+        word_table=word_table(settings, index),
     )
 
 
 def vector_cache(settings: Settings, index):
     """The file of saved sentence and word vectors: one per model's collection."""
     return settings.cache_dir / f"vectors-{index.store.name}.npz"
+
+
+def word_table(settings: Settings, index):
+    """Where the common words' vectors live (``app/qa/word_table.py``): beside the model, since
+    they depend on nothing else; ``.npy`` and ``.json`` are added to this stem."""
+    return settings.models_dir / f"common-words-{index.store.name}"

@@ -64,3 +64,23 @@ def test_a_warm_assistant_embeds_no_sentence_or_candidate_context(real_embedder,
     assert "120" in answer.text
     assert any("merendam" in t for t in log.contexts(assistant, index))  # the figure's context was read
     assert log.embedded == []
+
+
+def test_question_words_the_library_lacks_come_from_the_common_word_table(real_embedder, tmp_path, monkeypatch):
+    from app.qa import pipeline, word_table
+
+    monkeypatch.setattr(pipeline, "common_words", lambda: word_table.common_words(3000))  # a small table, quickly
+    index = open_index(Settings.load(env={}, home=tmp_path / "home"), embedder=real_embedder)
+    index.build()
+    assistant = Assistant(index, word_table=tmp_path / "models" / "common-words")
+    assistant.warm_up()  # builds the table after the library's own vectors
+    table = assistant.scorer._table
+    assert table is not None and len(table) > 3000
+    embedded = []
+    embed_queries = real_embedder.embed_queries
+    monkeypatch.setattr(real_embedder, "embed_queries", lambda texts: embedded.extend(texts) or embed_queries(texts))
+    question = "Which countries did the government officials visit last week?"  # an Indonesian article
+    assistant.ask(question, backend="extractive")
+    from_table = [w for w in ("countries", "government", "officials", "visit", "week") if w in table]
+    assert len(from_table) >= 3, "the question tests nothing"
+    assert not set(from_table) & set(embedded)

@@ -74,6 +74,7 @@ class EvidenceScorer:
         self.embedder = embedder
         self._passages = _Vectors()  # passage side: sentences, contexts, library words and names
         self._words = _Vectors()  # query side: single words of questions (and of the library)
+        self._table = None  # app.qa.word_table.WordTable: common words' query-side vectors, read on use
 
     def passage_vectors(self, texts: list[str]) -> np.ndarray:
         missing = self._passages.missing(texts)
@@ -85,13 +86,32 @@ class EvidenceScorer:
         """Query-side vectors of single words (cached): the multilingual model puts
         "spectators" next to "penonton" and "budget" next to "anggaran"."""
         missing = self._words.missing(words)
+        table = self._table
+        if missing and table is not None:
+            common = [w for w in missing if w in table]
+            if common:
+                self._words.add(common, table.rows(common))
+                missing = [w for w in missing if w not in table]
         if missing:
-            if hasattr(self.embedder, "embed_queries"):
-                vectors = self.embedder.embed_queries(missing)
-            else:
-                vectors = [self.embedder.embed_query(w) for w in missing]
-            self._words.add(missing, vectors)
+            self._words.add(missing, self._embed_words(missing))
         return self._words.stack(words)
+
+    def _embed_words(self, words: list[str]):
+        if hasattr(self.embedder, "embed_queries"):
+            return self.embedder.embed_queries(words)
+        return [self.embedder.embed_query(w) for w in words]
+
+    def use_word_table(self, stem: Path, words=None) -> int:
+        """Look question words up in the common-word table saved at ``stem`` (see
+        ``app/qa/word_table.py``); with ``words`` (a function listing them), build it first
+        when it is missing or of another model. Return how many words it holds."""
+        from app.qa import word_table
+
+        table = word_table.load(stem, self.fingerprint())
+        if table is None and words is not None:
+            table = word_table.build(stem, words(), self._embed_words, self.fingerprint())
+        self._table = table
+        return len(table) if table is not None else 0
 
     def precompute(self, texts: list[str]) -> int:
         """Embed the passage vectors of ``texts`` not cached yet, a batch at a time; return how many."""

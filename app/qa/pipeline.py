@@ -22,6 +22,7 @@ from app.qa.citations import number_slots
 from app.qa.evidence import EvidenceScorer, sentences_of, sentences_of_chunks
 from app.qa.followup import condense, needs_context
 from app.qa.grounding import Grounding
+from app.qa.word_table import common_words
 from app.result import Answer, Passage, ShortAnswer
 from index.errors import InputError
 
@@ -35,10 +36,11 @@ CORPORA_KEPT = 3  # questions still running on an older snapshot keep its corpus
 class Assistant:
     def __init__(
         self, index, chat_model=None, llm_timeout: float = 30.0, models: model.Models | None = None,
-        vector_cache: Path | None = None,
+        vector_cache: Path | None = None, word_table: Path | None = None,
     ):
         self.index = index
         self.vector_cache = vector_cache  # where warm_up keeps sentence and word vectors between runs
+        self.word_table = word_table  # where warm_up finds (or builds) the common words' vectors
         self.scorer = EvidenceScorer(index.store.embeddings)
         self.answerer = Answerer(self.scorer, models or model.load())
         self.chat_model = chat_model
@@ -106,7 +108,8 @@ class Assistant:
         every sentence of the library, the query side of its words and the contexts of its candidate
         answers, so a question finds its vectors ready. A server runs this after its page is up;
         a question asked meanwhile waits only for the corpus.
-        With ``vector_cache`` the vectors are read from and saved to that file."""
+        With ``vector_cache`` the vectors are read from and saved to that file; with
+        ``word_table``, the common words' table is read from there (built once if missing)."""
         if self.vector_cache is not None:
             self.scorer.load(self.vector_cache)
         self.ask("When did the events in the article happen?", backend="extractive")
@@ -123,6 +126,10 @@ class Assistant:
         added += self.scorer.precompute(candidate_contexts([s.text for s in sentences], corpus.vocab))
         if self.vector_cache is not None and added:
             self.scorer.save(self.vector_cache)
+        # last, and only for question words: the library's own words were embedded above, so
+        # the warm-up does not read the whole memory-mapped table into this process
+        if self.word_table is not None:
+            self.scorer.use_word_table(self.word_table, common_words)
 
     # -- stages ----------------------------------------------------------
     def _condense(self, state: dict) -> dict:
