@@ -15,6 +15,9 @@ def _identifier():
 
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     identifier.set_languages(list(LANGUAGES))
+    # py3langid keeps every language's matrix (27 MB) to allow restricting again; we never do,
+    # and a server holds this for its whole life
+    identifier._full_model = (identifier.nb_ptc, identifier.nb_pc, identifier.nb_classes)
     return identifier
 
 
