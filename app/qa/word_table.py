@@ -28,8 +28,8 @@ from index.lexical import STOPWORDS
 # Words per language, from wordfreq's lists. Chosen on the tune questions asked of the bench
 # library (`python -m app bench`'s corpus): of the question words that had to be embedded,
 # the most frequent 5,000 / 10,000 / 20,000 / 30,000 words of each language held
-# 0.64 / 0.79 / 0.87 / 0.90; 20,000 (about 36,000 words kept, ~1 minute to build on two
-# cores, 56 MB on disk) is where more words stopped paying.
+# 0.64 / 0.79 / 0.87 / 0.90; 20,000 (33,964 words kept, about a minute to build on two
+# cores, 52 MB on disk) is where more words stopped paying.
 COMMON_WORDS = 20_000
 BUILD_BATCH = 256  # words per encoder call while building
 
