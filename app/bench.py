@@ -328,7 +328,7 @@ ROWS = [
     ("retrieval p50 / p95, ms", ("retrieval_p50_ms", "retrieval_p95_ms"), "p95 ≤ 50"),
     ("dense-only Chroma query p50 / p95, ms", ("dense_only_p50_ms", "dense_only_p95_ms"), ""),
     ("retrieval ÷ dense-only (p95)", "retrieval_vs_dense_p95", "≤ 2"),
-    ("answer warm-up (corpus, every sentence's vector), s", "answer_warm_up_s", ""),
+    ("answer warm-up (corpus, every sentence's, word's and context's vector), s", "answer_warm_up_s", ""),
     ("warm answer p50 / p95, ms", ("answer_p50_ms", "answer_p95_ms"), ""),
     ("one query embedding p50, ms", "query_embedding_p50_ms", ""),
     ("answer p50 ÷ query embedding", "answer_p50_vs_query_embedding", "≤ 3"),
