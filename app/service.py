@@ -25,5 +25,5 @@ def vector_cache(settings: Settings, index):
 
 def word_table(settings: Settings, index):
     """Where the common words' vectors live (``app/qa/word_table.py``): beside the model, since
-    they depend on nothing else; ``.npy`` and ``.json`` are added to this stem."""
+    they depend on nothing else; its files are named by adding to this stem."""
     return settings.models_dir / f"common-words-{index.store.name}"

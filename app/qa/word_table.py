@@ -6,14 +6,20 @@ had to be embedded while the user waited; such words are mostly common ones, so 
 are kept in a table next to the model, built once (in the warm-up) and read memory-mapped:
 a question touches only the rows of its own words.
 
-Two files: ``<stem>.npy`` (float32 rows) and ``<stem>.json`` (the words, in row order, and
-the fingerprint of the model that embedded them), each written to a temporary name and
-renamed into place, the JSON last: a killed build leaves no table, and a table of another
-model (or a broken one) is ignored and built again.
+Files beside ``<stem>``: ``<stem>.json`` names the words (in row order), the fingerprint of
+the model that embedded them and the vectors file, ``<stem>.<digest>.npy``, named by a digest
+of the words and the fingerprint. The JSON is written last, to a temporary name renamed into
+place, so it only ever names a complete vectors file of its own words; a table of another model
+(or a broken one) is ignored and built again. One process builds at a time (a lock file): a
+second waits, then reads the first one's table; a build killed midway leaves temporary files
+that the next build removes.
 """
 
 from __future__ import annotations
 
+import fcntl
+import glob
+import hashlib
 import json
 import os
 import tempfile
@@ -61,50 +67,73 @@ class WordTable:
 def load(stem: Path, fingerprint: str) -> WordTable | None:
     """The table saved at ``stem``, or None when it is missing, broken or of another model."""
     try:
-        meta = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
-        vectors = np.load(stem.with_suffix(".npy"), mmap_mode="r")
+        meta = json.loads(_file(stem, ".json").read_text(encoding="utf-8"))
         words = list(meta["words"])
+        name = str(meta["vectors"])
+        if meta.get("fingerprint") != fingerprint or name != _vectors_name(stem, words, fingerprint):
+            return None
+        vectors = np.load(stem.parent / name, mmap_mode="r")
     except Exception:  # noqa: BLE001 - any unreadable table means "build it again"
         return None
-    if meta.get("fingerprint") != fingerprint or vectors.ndim != 2 or len(vectors) != len(words):
+    if vectors.ndim != 2 or len(vectors) != len(words):
         return None
     return WordTable(words, vectors)
 
 
 def build(stem: Path, words: list[str], embed: Callable[[list[str]], np.ndarray], fingerprint: str) -> WordTable:
     """Embed ``words`` a batch at a time straight into the file (the process never holds the
-    whole table), then publish it and return it memory-mapped."""
+    whole table), then publish it and return it memory-mapped. A table another process has
+    built meanwhile is read instead."""
     if not words:
         raise ValueError("a word table needs words")
     stem.parent.mkdir(parents=True, exist_ok=True)
-    vectors_tmp = _temporary(stem, ".npy")
-    meta_tmp = _temporary(stem, ".json")
-    try:
-        with open(vectors_tmp, "wb") as out:
-            header_written = False
-            for start in range(0, len(words), BUILD_BATCH):
-                batch = np.asarray(embed(words[start : start + BUILD_BATCH]), dtype="<f4")
-                if not header_written:
-                    header = {"descr": "<f4", "fortran_order": False, "shape": (len(words), batch.shape[1])}
-                    np.lib.format.write_array_header_1_0(out, header)
-                    header_written = True
-                out.write(np.ascontiguousarray(batch).tobytes())
-            out.flush()
-            os.fsync(out.fileno())
-        meta_tmp.write_text(json.dumps({"fingerprint": fingerprint, "words": words}), encoding="utf-8")
-        os.replace(vectors_tmp, stem.with_suffix(".npy"))
-        os.replace(meta_tmp, stem.with_suffix(".json"))  # last: it names the vectors as complete
-    finally:
-        for tmp in (vectors_tmp, meta_tmp):
-            if tmp.exists():
-                tmp.unlink()
+    with open(_file(stem, ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process building: wait, then use its table
+        table = load(stem, fingerprint)
+        if table is not None:
+            return table
+        for leftover in stem.parent.glob(glob.escape(stem.name) + ".*"):  # killed builds, replaced tables
+            if leftover.suffix in (".tmp", ".npy"):
+                leftover.unlink(missing_ok=True)
+        name = _vectors_name(stem, words, fingerprint)
+        _write_vectors(stem.parent / name, words, embed)
+        meta = _temporary(stem, ".json")
+        meta.write_text(json.dumps({"fingerprint": fingerprint, "vectors": name, "words": words}), encoding="utf-8")
+        os.replace(meta, _file(stem, ".json"))  # the table exists from here on
     table = load(stem, fingerprint)
     if table is None:
-        raise OSError(f"the word table written to {stem} cannot be read back")
+        raise OSError(f"the word table written beside {stem} cannot be read back")
     return table
 
 
-def _temporary(stem: Path, suffix: str) -> Path:
-    fd, name = tempfile.mkstemp(prefix=stem.name, suffix=suffix + ".tmp", dir=stem.parent)
+def _write_vectors(path: Path, words: list[str], embed) -> None:
+    tmp = _temporary(path, "")
+    try:
+        with open(tmp, "wb") as out:
+            for start in range(0, len(words), BUILD_BATCH):
+                batch = np.asarray(embed(words[start : start + BUILD_BATCH]), dtype="<f4")
+                if start == 0:
+                    header = {"descr": "<f4", "fortran_order": False, "shape": (len(words), batch.shape[1])}
+                    np.lib.format.write_array_header_1_0(out, header)
+                out.write(np.ascontiguousarray(batch).tobytes())
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _vectors_name(stem: Path, words: list[str], fingerprint: str) -> str:
+    digest = hashlib.sha256(json.dumps([fingerprint, words]).encode("utf-8")).hexdigest()[:16]
+    return f"{stem.name}.{digest}.npy"
+
+
+def _file(stem: Path, suffix: str) -> Path:
+    """``stem`` + ``suffix`` (not ``with_suffix``: a model's name may hold dots)."""
+    return stem.parent / (stem.name + suffix)
+
+
+def _temporary(near: Path, suffix: str) -> Path:
+    fd, name = tempfile.mkstemp(prefix=near.name + ".", suffix=suffix + ".tmp", dir=near.parent)
     os.close(fd)
     return Path(name)
