@@ -118,3 +118,19 @@ def test_two_questions_at_once_are_quoted_not_shortened(setup):
     thresholds = with_thresholds(answerable=0.0, short_answer=0.0, short_answer_score=-1e9, short_answerable=0.0)
     answerer, reading = read(setup, "Kapan dan di mana banjir terjadi?", thresholds)
     assert answerer.compose(reading, "id").short is None
+
+
+def test_the_warm_up_lists_every_context_a_candidate_can_have(article_text):
+    """``candidate_contexts`` (embedded with the library) covers what reading any typed
+    question embeds: every kind, every unit, on the bundled article and the one above."""
+    from app.qa.answerer import _context, _typed_spans, candidate_contexts, ordinary_words
+
+    for source in (article_text, TEXT):
+        doc = make_document(source, doc_id="d")
+        texts = [s.text for s in sentences_of_chunks(chunk_document(doc))]
+        vocab = ordinary_words(texts)
+        listed = set(candidate_contexts(texts, vocab))
+        units = (q.PERCENT, q.MONEY, q.COUNT, q.DURATION, q.AGE, q.ANY, "")
+        read = {_context(t, span) for t in texts for kind in q.TYPED for unit in units
+                for span in _typed_spans(t, kind, unit, vocab, all_units=True)}
+        assert read and read <= listed

@@ -200,3 +200,64 @@ def test_word_vectors_are_precomputed_once():
     assert scorer.precompute_words(["banjir", "hujan", "banjir"]) == 2
     assert scorer.precompute_words(["banjir", "rumah"]) == 1
     assert scorer.word_vectors(["hujan"]).shape == (1, 16)
+
+
+def test_after_a_change_every_candidate_context_of_the_library_is_already_embedded(settings, chroma_client):
+    """Added articles' contexts, and older sentences' whose names the change moves: names are
+    told from words by the library's lower-case words, which an added article can extend."""
+    from app.qa.answerer import candidate_contexts
+    from app.qa.evidence import sentences_of_chunks
+    from app.qa.pipeline import Assistant
+    from index.service import open_index
+
+    index = open_index(settings, embedder=CountingEmbedder(size=16, calls=[]), client=chroma_client)
+    index.build()
+    assistant = Assistant(index)
+    assistant.warm_up()
+
+    def sentences_and_vocab():
+        snap = index.snapshot()
+        return [s.text for s in sentences_of_chunks(snap.chunks)], assistant._corpus_for(snap).vocab
+
+    def not_embedded():
+        texts, vocab = sentences_and_vocab()
+        return assistant.scorer._passages.missing(texts + candidate_contexts(texts, vocab))
+
+    assert not_embedded() == []
+    index.add_article("Kabar Garut", "Warga Garut menanti Sumbangan Pangan pada Senin (3/2). "
+                                     "Sumbangan Pangan dikirim ke Garut pada Selasa (4/2).")
+    assert not_embedded() == []  # the added article's contexts
+    texts, vocab = sentences_and_vocab()
+    assert "sumbangan" not in vocab  # so "Sumbangan Pangan" is read as one name
+    index.add_article("Kabar warga", "Warga menerima sumbangan dari pemerintah pada Selasa (4/2).")
+    texts, new_vocab = sentences_and_vocab()
+    moved = set(candidate_contexts(texts, new_vocab)) - set(candidate_contexts(texts, vocab))
+    assert "Sumbangan dikirim ke Garut" in moved  # now the name is "Pangan", after an ordinary word
+    assert not_embedded() == []
+
+
+def test_a_word_table_that_cannot_be_built_leaves_the_rest_of_the_warm_up_done(settings, chroma_client, tmp_path,
+                                                                              caplog):
+    from app.qa.pipeline import Assistant
+    from index.service import open_index
+
+    index = open_index(settings, embedder=CountingEmbedder(size=16, calls=[]), client=chroma_client)
+    index.build()
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    cache = tmp_path / "cache" / "vectors.npz"
+    assistant = Assistant(index, vector_cache=cache, word_table=blocked / "common-words")
+    assistant.warm_up()  # no exception: the table is an optimisation
+    assert cache.exists()  # the library's vectors were saved first
+    assert "no common-word table" in caplog.text and "next start tries again" in caplog.text
+    assert assistant.ask("Kapan latihan militer di Arktik?", backend="extractive").text
+
+
+def test_dense_search_reads_the_same_ids_and_scores_as_langchains_query(chroma_client, fake_embedder):
+    store = ChunkStore(chroma_client, fake_embedder)
+    sync(store, _docs(12))
+    for query in ("Paragraf satu artikel 3", "Kalimat kedua", "banjir"):
+        ours = store.dense_search(query, 5)
+        theirs = store.db.similarity_search_by_vector_with_relevance_scores(fake_embedder.embed_query(query), k=5)
+        assert [cid for cid, _ in ours] == [d.id for d, _ in theirs]
+        assert [s for _, s in ours] == pytest.approx([1.0 - dist for _, dist in theirs])

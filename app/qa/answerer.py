@@ -638,6 +638,12 @@ def candidate_contexts(sentences: list[str], vocab) -> list[str]:
     return list(out)
 
 
+def sentences_with_words(sentences: list[str], words) -> list[str]:
+    """The sentences holding any of ``words`` (lower case), as ``_words`` reads them."""
+    words = set(words)
+    return [text for text in sentences if not words.isdisjoint(_words(text))] if words else []
+
+
 def _cue_agreement(kind: str, cue: str) -> tuple[float, float]:
     wanted = {q.PERSON: "person", q.PLACE: "place", q.ORG: "org"}.get(kind)
     if wanted is None or not cue:

@@ -7,6 +7,7 @@ Collaborators come in: the index (retriever + store + embedder), an optional cha
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from langchain_core.runnables import RunnableLambda
 from app.prompts import render
 from app.qa import language, model
 from app.qa import question as questions
-from app.qa.answerer import Answerer, build_corpus, candidate_contexts
+from app.qa.answerer import Answerer, build_corpus, candidate_contexts, sentences_with_words
 from app.qa.citations import number_slots
 from app.qa.evidence import EvidenceScorer, sentences_of, sentences_of_chunks
 from app.qa.followup import condense, needs_context
@@ -26,6 +27,7 @@ from app.qa.word_table import common_words
 from app.result import Answer, Passage, ShortAnswer
 from index.errors import InputError
 
+_log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000  # a question longer than this is cut, with a notice
 EVIDENCE_SENTENCES = 8  # sentences shown to a chat model
 EVIDENCE_CHUNKS = 6  # chunks whose sentences the answerer reads (at least the k shown)
@@ -47,7 +49,7 @@ class Assistant:
         self.llm_timeout = llm_timeout
         self._corpora: dict[int, object] = {}  # snapshot version → Corpus (the last few)
         self._corpora_lock = threading.Lock()
-        self._prepared = None  # the last snapshot prepared: the next one's new articles are the difference
+        self._prepared = None  # (snapshot, its lower-case words) last prepared: the next change is the difference
         if hasattr(index, "on_new_snapshot"):  # the index's writer builds each corpus before publishing;
             index.on_new_snapshot(self._prepare, now=False)  # the current one: warm_up() or the first question
         # condense → retrieve → evidence, shared by both answerers
@@ -114,13 +116,13 @@ class Assistant:
             self.scorer.load(self.vector_cache)
         self.ask("When did the events in the article happen?", backend="extractive")
         snap = self.index.snapshot()
-        if self._prepared is None:  # the next change's new articles are counted from this library
-            self._prepared = snap  # (a change meanwhile makes this stale: the next diff is merely larger)
+        corpus = self._corpus_for(snap)
+        if self._prepared is None:  # the next change is told apart from this library (a change
+            self._prepared = (snap, corpus.vocab)  # meanwhile makes it stale: the next diff is merely larger)
         sentences = sentences_of_chunks(snap.chunks)
         added = self.scorer.precompute([s.text for s in sentences])
         # A question's words are matched on the query side; most of them are the library's own
         # words (15% off the warm answer's median on the bench corpus).
-        corpus = self._corpus_for(snap)
         added += self.scorer.precompute_words(list(corpus.vocabulary))
         # and the contexts of every candidate answer, so a typed question embeds only itself
         added += self.scorer.precompute(candidate_contexts([s.text for s in sentences], corpus.vocab))
@@ -129,7 +131,11 @@ class Assistant:
         # last, and only for question words: the library's own words were embedded above, so
         # the warm-up does not read the whole memory-mapped table into this process
         if self.word_table is not None:
-            self.scorer.use_word_table(self.word_table, common_words)
+            try:
+                self.scorer.use_word_table(self.word_table, common_words)
+            except Exception as exc:  # noqa: BLE001 - the rest of the warm-up is done and kept
+                _log.warning("no common-word table (%s: %s): question words the library lacks are embedded "
+                             "when asked; the next start tries again", type(exc).__name__, exc)
 
     # -- stages ----------------------------------------------------------
     def _condense(self, state: dict) -> dict:
@@ -223,14 +229,21 @@ class Assistant:
     def _prepare(self, snap) -> None:
         """Before a snapshot is published: its corpus, and the sentence and candidate-context
         vectors of articles it adds (until the warm-up has noted the library, every article counts
-        as new: those are left to the warm-up and to use)."""
-        previous, self._prepared = self._prepared, snap
+        as new: those are left to the warm-up and to use), and of older sentences whose names
+        the change moves."""
         corpus = self._corpus_for(snap)
-        if previous is not None:
-            fresh = [c for c in snap.chunks if previous.documents.get(c.doc_id) != snap.documents[c.doc_id]]
-            if fresh:
-                texts = [s.text for s in sentences_of_chunks(fresh)]
-                self.scorer.passage_vectors(texts + candidate_contexts(texts, corpus.vocab))
+        previous, self._prepared = self._prepared, (snap, corpus.vocab)
+        if previous is None:
+            return
+        before, vocab_before = previous
+        fresh = [c for c in snap.chunks if before.documents.get(c.doc_id) != snap.documents[c.doc_id]]
+        texts = [s.text for s in sentences_of_chunks(fresh)]
+        # Names are told from words by the library's lower-case words: when those change, a name
+        # in an older sentence can grow or shrink, and its candidates' contexts with it.
+        kept = [c for c in snap.chunks if before.documents.get(c.doc_id) == snap.documents[c.doc_id]]
+        moved = sentences_with_words([s.text for s in sentences_of_chunks(kept)], corpus.vocab ^ vocab_before)
+        # in batches: questions keep being answered between the encoder calls
+        self.scorer.precompute(texts + candidate_contexts(texts + moved, corpus.vocab))
 
     def _corpus_for(self, snap):
         """The answerer's view of a snapshot (words, vectors, sentence positions), built once per
