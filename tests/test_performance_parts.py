@@ -261,3 +261,36 @@ def test_dense_search_reads_the_same_ids_and_scores_as_langchains_query(chroma_c
         theirs = store.db.similarity_search_by_vector_with_relevance_scores(fake_embedder.embed_query(query), k=5)
         assert [cid for cid, _ in ours] == [d.id for d, _ in theirs]
         assert [s for _, s in ours] == pytest.approx([1.0 - dist for _, dist in theirs])
+
+
+def test_saved_vectors_are_mapped_not_read_and_survive_their_file_being_replaced(tmp_path):
+    from app.qa.evidence import EvidenceScorer
+
+    path = tmp_path / "vectors.npz"
+    first = EvidenceScorer(CountingEmbedder(size=16, calls=[]))
+    texts = [f"Kalimat {i}." for i in range(50)]
+    first.precompute(texts)
+    first.save(path)
+    second = EvidenceScorer(CountingEmbedder(size=16, calls=[]))
+    assert second.load(path) == 50
+    assert all(isinstance(v.base, np.memmap) or isinstance(v, np.memmap) for v in second._passages.stored.values())
+    third = EvidenceScorer(CountingEmbedder(size=16, calls=[]))
+    third.precompute(["lain"])
+    third.save(path)  # another process saves meanwhile: the mapped file stays as it was
+    np.testing.assert_array_equal(second.passage_vectors(texts), first.passage_vectors(texts))
+    assert second.embedder.calls == []
+
+
+def test_a_saved_vector_whose_digest_ends_in_a_zero_byte_is_found_again(tmp_path):
+    from app.qa.evidence import EvidenceScorer, _digest
+
+    texts = [f"Kalimat nomor {i}." for i in range(3000)]
+    ending_in_zero = [t for t in texts if _digest(t)[-1] == 0]
+    assert ending_in_zero  # about 1 in 256
+    path = tmp_path / "vectors.npz"
+    first = EvidenceScorer(CountingEmbedder(size=8, calls=[]))
+    first.precompute(ending_in_zero)
+    first.save(path)
+    again = EvidenceScorer(CountingEmbedder(size=8, calls=[]))
+    assert again.load(path) == len(ending_in_zero)
+    assert again.precompute(ending_in_zero) == 0 and again.embedder.calls == []

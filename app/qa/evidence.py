@@ -4,8 +4,11 @@ cached vectors the answerer scores them with (``app/qa/answerer.py`` does the sc
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
+import struct
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,14 +134,19 @@ class EvidenceScorer:
         (another model, encoder or dimension) is ignored: the vectors are embedded again."""
         try:
             with np.load(path) as saved:
-                keys, vectors, words = saved["keys"], saved["vectors"], saved["words"]
+                keys, words = saved["keys"], saved["words"]
                 fingerprint = str(saved["fingerprint"])
+            # mapped, not read: a vector is read when a question (or a save) uses it, so a
+            # server does not hold every sentence's vector in its own memory (50 MB at 10k chunks)
+            vectors = _mapped_member(path, "vectors")
         except Exception:  # noqa: BLE001 - any unreadable file means "start without it"
             return 0
         if fingerprint != self.fingerprint() or len(keys) != len(vectors) or len(keys) != len(words):
             return 0
         for key, vector, word in zip(keys, vectors, words, strict=True):
-            (self._words if word else self._passages).stored[bytes(key)] = vector
+            # numpy drops the trailing zero bytes of an "S20" value: a digest ending in one (1 in
+            # 256) was never found again, so its text was embedded and the file rewritten each start
+            (self._words if word else self._passages).stored[bytes(key).ljust(DIGEST_BYTES, b"\0")] = vector
         return len(keys)
 
     def save(self, path: Path) -> int:
@@ -154,7 +162,7 @@ class EvidenceScorer:
             with os.fdopen(fd, "wb") as out:
                 np.savez(
                     out,
-                    keys=np.array([_digest(t) for t, _, _ in items], dtype="S20"),
+                    keys=np.array([_digest(t) for t, _, _ in items], dtype=f"S{DIGEST_BYTES}"),
                     vectors=np.stack([v for _, v, _ in items]),
                     words=np.array([w for _, _, w in items], dtype=bool),
                     fingerprint=np.array(self.fingerprint()),
@@ -176,6 +184,36 @@ class EvidenceScorer:
         if hasattr(self.embedder, "query_vector"):  # reuses the vector retrieval just computed
             return np.asarray(self.embedder.query_vector(query), dtype=np.float32)
         return np.asarray(self.embedder.embed_query(query), dtype=np.float32)
+
+
+def _mapped_member(path: Path, name: str) -> np.ndarray:
+    """The array ``name`` of an uncompressed ``.npz`` (what ``np.savez`` writes), memory-mapped
+    (``np.load`` reads a member whole). A file replaced meanwhile stays mapped as it was."""
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(name + ".npy")
+    if info.compress_type != zipfile.ZIP_STORED:
+        raise ValueError(f"{name} is compressed")
+    with open(path, "rb") as f:
+        f.seek(info.header_offset)
+        local = f.read(30)  # the member's local header: its name and extra field come next
+        if len(local) != 30 or local[:4] != b"PK\x03\x04":
+            raise ValueError(f"no local header for {name}")
+        name_length, extra_length = struct.unpack("<HH", local[26:30])
+        member_start = info.header_offset + 30 + name_length + extra_length
+        f.seek(member_start)
+        version = np.lib.format.read_magic(f)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran_order, dtype = read_header(f)
+        offset = f.tell()
+    if offset - member_start + int(np.prod(shape)) * dtype.itemsize > info.compress_size:
+        raise ValueError(f"{name} is shorter than its header says")
+    mapped = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape, order="F" if fortran_order else "C")
+    if hasattr(mapped._mmap, "madvise"):  # rows are read one here, one there: no read-ahead around them
+        mapped._mmap.madvise(mmap.MADV_RANDOM)
+    return mapped
+
+
+DIGEST_BYTES = 20  # sha1
 
 
 def _digest(text: str) -> bytes:
