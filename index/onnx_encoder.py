@@ -188,30 +188,51 @@ class OnnxEncoder:
     for a whole batch (torch re-takes it after every operator, which stalls under load)."""
 
     def __init__(self, folder: Path):
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
         folder = Path(folder)
+        self.folder = folder
         self.version = EXPORT_VERSION  # saved vectors name it (EvidenceScorer.fingerprint)
         st_config = _json(folder / "config_sentence_transformers.json")
         self.prompts = dict(st_config.get("prompts") or {})
         self.max_seq_length = int(_json(folder / "sentence_bert_config.json").get("max_seq_length", 512))
         self._dimension = int(_json(folder / "config.json")["hidden_size"])
-        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tokenizer.enable_truncation(self.max_seq_length)
-        self.tokenizer.no_padding()  # batches are padded here, after sorting by length
-        self._pad_id = self.tokenizer.token_to_id("<pad>") or 0
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = len(os.sched_getaffinity(0))  # its default counts physical cores only
-        try:
-            self.session = ort.InferenceSession(
-                str(folder / ONNX_DIR / ONNX_FILE), options, providers=["CPUExecutionProvider"]
-            )
-            self._words = _WordRows(folder / ONNX_DIR / WORDS_FILE, self._dimension)
-        except Exception as exc:
-            raise ModelError(f"cannot load the ONNX model in {folder} ({exc}): delete {folder} to rebuild it") from exc
+        missing = [p for p in (folder / "tokenizer.json", folder / ONNX_DIR / ONNX_FILE, folder / ONNX_DIR / WORDS_FILE)
+                   if not p.is_file()]
+        if missing:
+            raise ModelError(f"{missing[0]} is missing: delete {folder} to rebuild it")
+        # The tokenizer (0.65 s, holding Python's lock) and the session are loaded by the first
+        # call, not here: a server's page is up before them, and its warm-up makes that call.
+        self._load_lock = threading.Lock()
+        self._loaded = False
         _one_blas_thread()
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        with self._load_lock:
+            if self._loaded:
+                return
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+
+            folder = self.folder
+            try:
+                tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+                options = ort.SessionOptions()
+                options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+                options.intra_op_num_threads = len(os.sched_getaffinity(0))  # its default counts physical cores only
+                self.session = ort.InferenceSession(
+                    str(folder / ONNX_DIR / ONNX_FILE), options, providers=["CPUExecutionProvider"]
+                )
+                self._words = _WordRows(folder / ONNX_DIR / WORDS_FILE, self._dimension)
+            except Exception as exc:
+                raise ModelError(
+                    f"cannot load the ONNX model in {folder} ({exc}): delete {folder} to rebuild it"
+                ) from exc
+            tokenizer.enable_truncation(self.max_seq_length)
+            tokenizer.no_padding()  # batches are padded here, after sorting by length
+            self._pad_id = tokenizer.token_to_id("<pad>") or 0
+            self.tokenizer = tokenizer
+            self._loaded = True
 
     def get_embedding_dimension(self) -> int:
         return self._dimension
@@ -220,6 +241,7 @@ class OnnxEncoder:
         return [len(ids) for ids in self._tokenize(texts)]
 
     def _tokenize(self, texts: list[str]) -> list[list[int]]:
+        self._load()
         return [e.ids for e in self.tokenizer.encode_batch(list(texts))] if texts else []
 
     def encode(

