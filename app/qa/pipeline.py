@@ -119,13 +119,13 @@ class Assistant:
         corpus = self._corpus_for(snap)
         if self._prepared is None:  # the next change is told apart from this library (a change
             self._prepared = (snap, corpus.vocab)  # meanwhile makes it stale: the next diff is merely larger)
-        sentences = sentences_of_chunks(snap.chunks)
-        added = self.scorer.precompute([s.text for s in sentences])
+        texts = [s.text for s in corpus.all_sentences]
+        added = self.scorer.precompute(texts)
         # A question's words are matched on the query side; most of them are the library's own
         # words (15% off the warm answer's median on the bench corpus).
         added += self.scorer.precompute_words(list(corpus.vocabulary))
         # and the contexts of every candidate answer, so a typed question embeds only itself
-        added += self.scorer.precompute(candidate_contexts([s.text for s in sentences], corpus.vocab))
+        added += self.scorer.precompute(candidate_contexts(texts, corpus.vocab))
         if self.vector_cache is not None and added:
             self.scorer.save(self.vector_cache)
         # last, and only for question words: the library's own words were embedded above, so
@@ -236,12 +236,13 @@ class Assistant:
         if previous is None:
             return
         before, vocab_before = previous
-        fresh = [c for c in snap.chunks if before.documents.get(c.doc_id) != snap.documents[c.doc_id]]
-        texts = [s.text for s in sentences_of_chunks(fresh)]
+        fresh = {doc_id for doc_id, doc in snap.documents.items() if before.documents.get(doc_id) != doc}
+        texts = [s.text for s in corpus.all_sentences if s.doc_id in fresh]
         # Names are told from words by the library's lower-case words: when those change, a name
         # in an older sentence can grow or shrink, and its candidates' contexts with it.
-        kept = [c for c in snap.chunks if before.documents.get(c.doc_id) == snap.documents[c.doc_id]]
-        moved = sentences_with_words([s.text for s in sentences_of_chunks(kept)], corpus.vocab ^ vocab_before)
+        changed = corpus.vocab ^ vocab_before
+        kept = [s.text for s in corpus.all_sentences if s.doc_id not in fresh] if changed else []
+        moved = sentences_with_words(kept, changed)
         # in batches: questions keep being answered between the encoder calls
         self.scorer.precompute(texts + candidate_contexts(texts + moved, corpus.vocab))
 
