@@ -2,20 +2,42 @@
 
 from __future__ import annotations
 
+import threading
+
 from app.qa.llm import make_chat_model
 from app.qa.pipeline import Assistant
 from index.service import open_index
 from index.settings import Settings
 
 
-def build_assistant(settings: Settings, embedder=None, client=None, chat_model=None) -> Assistant:
+def build_assistant(settings: Settings, embedder=None, client=None, chat_model=None, reader=None) -> Assistant:
     index = open_index(settings, embedder=embedder, client=client)
     index.ensure_built()
     chat_model = chat_model if chat_model is not None else make_chat_model(settings)
     return Assistant(
         index, chat_model=chat_model, llm_timeout=settings.llm_timeout, vector_cache=vector_cache(settings, index),
-        word_table=word_table(settings, index),
+        word_table=word_table(settings, index), reader=reader or shipped_reader(settings, index.store.embeddings),
     )
+
+
+_readers: dict = {}
+_readers_lock = threading.Lock()
+
+
+def shipped_reader(settings: Settings, embedder):
+    """The trained reader (``app/qa/reader``), one per models folder in a process: every article
+    set of an evaluation shares its ONNX session and sentence vectors."""
+    from app.qa.reader import weights
+    from app.qa.reader.serve import load_reader
+    from index.e5_convert import ensure_converted
+    from index.embeddings import DEFAULT_MODEL_ID
+
+    key = (str(settings.models_dir), weights.digest())
+    with _readers_lock:
+        if key not in _readers:
+            base = ensure_converted(settings.models_dir / DEFAULT_MODEL_ID)
+            _readers[key] = load_reader(base, settings.models_dir, getattr(embedder, "model", None))
+        return _readers[key]
 
 
 def vector_cache(settings: Settings, index):

@@ -187,9 +187,12 @@ class OnnxEncoder:
     ``get_embedding_dimension``. ``InferenceSession.run`` is thread-safe and releases the GIL
     for a whole batch (torch re-takes it after every operator, which stalls under load)."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, tokens_from: OnnxEncoder | None = None):
+        """``tokens_from``: an encoder of a model fine-tuned from the same base with its token
+        table frozen (the reader): its tokenizer (294 MB) and token table are shared, not loaded twice."""
         folder = Path(folder)
         self.folder = folder
+        self._tokens_from = tokens_from
         self.version = EXPORT_VERSION  # saved vectors name it (EvidenceScorer.fingerprint)
         st_config = _json(folder / "config_sentence_transformers.json")
         self.prompts = dict(st_config.get("prompts") or {})
@@ -214,22 +217,28 @@ class OnnxEncoder:
             import onnxruntime as ort
             from tokenizers import Tokenizer
 
-            folder = self.folder
+            folder, shared = self.folder, self._tokens_from
             try:
-                tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+                if shared is not None:
+                    shared._load()
+                    tokenizer = shared.tokenizer
+                else:
+                    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
                 options = ort.SessionOptions()
                 options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
                 options.intra_op_num_threads = len(os.sched_getaffinity(0))  # its default counts physical cores only
                 self.session = ort.InferenceSession(
                     str(folder / ONNX_DIR / ONNX_FILE), options, providers=["CPUExecutionProvider"]
                 )
-                self._words = _WordRows(folder / ONNX_DIR / WORDS_FILE, self._dimension)
+                self._words = shared._words if shared is not None else _WordRows(folder / ONNX_DIR / WORDS_FILE,
+                                                                                   self._dimension)
             except Exception as exc:
                 raise ModelError(
                     f"cannot load the ONNX model in {folder} ({exc}): delete {folder} to rebuild it"
                 ) from exc
-            tokenizer.enable_truncation(self.max_seq_length)
-            tokenizer.no_padding()  # batches are padded here, after sorting by length
+            if shared is None:
+                tokenizer.enable_truncation(self.max_seq_length)
+                tokenizer.no_padding()  # batches are padded here, after sorting by length
             self._pad_id = tokenizer.token_to_id("<pad>") or 0
             self.tokenizer = tokenizer
             self._loaded = True

@@ -71,10 +71,18 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def real_assistant(real_index):
+def real_reader(real_embedder, model_home):
+    """The shipped reading model on ONNX Runtime (built beside the converted model once)."""
+    from app.service import shipped_reader
+
+    return shipped_reader(Settings.load(env={}, home=model_home), real_embedder)
+
+
+@pytest.fixture(scope="session")
+def real_assistant(real_index, real_reader):
     from app.qa.pipeline import Assistant
 
-    return Assistant(real_index)
+    return Assistant(real_index, reader=real_reader)
 
 
 @pytest.fixture(scope="session")
