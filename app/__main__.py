@@ -58,6 +58,8 @@ def _parser() -> argparse.ArgumentParser:
         "--dataset", action="append", help="JSONL file; repeatable (default: dev, calibration, tune and test sets)"
     )
     ev.add_argument("--failures", action="store_true", help="list every question answered wrongly")
+    ev.add_argument("--test", action="store_true",
+                    help="score the frozen test split only: aggregates, appended to data/eval/test-log.jsonl")
     load = command("loadtest", "many users asking over HTTP while articles are added and removed")
     load.add_argument("--users", type=int, default=20, help="concurrent users (default 20)")
     load.add_argument("--seconds", type=float, default=60, help="how long to run (default 60)")
@@ -197,20 +199,24 @@ def _ask(args, settings) -> int:
 def _eval(args, settings) -> int:
     from app.eval import ROW_HEADER, ArticleSets, evaluate_dataset
     from app.qa.word_table import common_words
-    from app.service import build_assistant, word_table
-    from index.dataset import DEFAULT_DATASETS, load_examples
+    from app.service import build_assistant, shipped_reader, word_table
+    from index.dataset import DEFAULT_DATASETS, TEST_DATASET, load_examples
     from index.embeddings import load_embedder
+    from index.errors import InputError
 
-    paths = args.dataset or [p for p in DEFAULT_DATASETS if p.is_file()]
+    if args.test and (args.dataset or args.failures):
+        raise InputError("--test reads the frozen test split alone, as aggregates: drop --dataset and --failures")
+    paths = [TEST_DATASET] if args.test else args.dataset or [p for p in DEFAULT_DATASETS if p.is_file()]
     datasets = [(Path(p), load_examples(Path(p))) for p in paths]  # bad files fail before the model loads
     embedder = load_embedder(settings)
-    bundled = build_assistant(settings, embedder=embedder)
+    reader = shipped_reader(settings, embedder)  # one for every article set (each has its own home)
+    bundled = build_assistant(settings, embedder=embedder, reader=reader)
     # questions look their words up in the common-word table, as the server's do (built once)
     table = word_table(settings, bundled.index)
     bundled.scorer.use_word_table(table, common_words)
 
     def assistant_for_set(set_settings):
-        assistant = build_assistant(set_settings, embedder=embedder)
+        assistant = build_assistant(set_settings, embedder=embedder, reader=reader)
         assistant.scorer.use_word_table(table)
         return assistant
 
@@ -222,6 +228,10 @@ def _eval(args, settings) -> int:
             for report in reports.values():
                 overall = report if overall is None else overall.merge(report)
             print(f"== {path.name} ==")
+            if args.test:
+                _log_test_read(overall)
+                print("\n".join(overall.lines(failures=False)))
+                continue
             if len(reports) > 1:
                 print(ROW_HEADER)
                 for name, report in reports.items():
@@ -231,6 +241,24 @@ def _eval(args, settings) -> int:
     finally:
         sets.close()
     return 0
+
+
+def _log_test_read(report) -> None:
+    """Each read of the frozen test split leaves a line: date, commit, the figures printed."""
+    import datetime
+    import json
+    import subprocess
+
+    from index.dataset import TEST_LOG
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=TEST_LOG.parent).stdout.strip()
+    dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "app", "index"], capture_output=True,
+                                text=True, cwd=TEST_LOG.parent).stdout.strip())
+    line = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "commit": commit, "dirty": dirty,
+            "questions": report.n, **{k: round(v, 4) for k, v in report.metrics().items()}}
+    with open(TEST_LOG, "a", encoding="utf-8") as out:
+        out.write(json.dumps(line) + "\n")
 
 
 if __name__ == "__main__":

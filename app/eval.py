@@ -42,6 +42,10 @@ class EvalReport:
     short_given: int = 0  # ...that got a short answer
     short_correct: int = 0  # short answers (on any question) that match the expected answer
     short_total: int = 0  # short answers given on any question
+    top_cited: int = 0  # answerable questions whose first cited sentence holds the evidence
+    answerable_refused: int = 0
+    quote_top_chunk_ok: int = 0  # the baseline: reply = the top retrieved chunk, on answerable questions
+    confidence: list[tuple[float, bool]] = field(default_factory=list)  # (shown confidence, reply right)
     words: list[int] = field(default_factory=list)  # reply length, markers left out
     timings: dict[str, list[float]] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
@@ -61,7 +65,20 @@ class EvalReport:
             "language_match": share(self.language_ok, self.n),
             "verbatim_citations": share(self.citations_verbatim, self.citations),
             "retrieval_recall@3": share(self.retrieval_hits, self.answerable),
+            "top_cited_evidence": share(self.top_cited, self.answerable),
+            "answerable_refused": share(self.answerable_refused, self.answerable),
+            "quote_top_chunk": share(self.quote_top_chunk_ok, self.answerable),
+            "answer_accuracy_answerable": share(self.answer_ok - self.unanswerable_ok(), self.answerable),
+            "right_at_confidence_0.8": share(*_right_above(self.confidence, 0.8)),
+            "share_at_confidence_0.8": share(_right_above(self.confidence, 0.8)[1], len(self.confidence)),
+            "ece": expected_calibration_error(self.confidence),
         }
+
+    def unanswerable_ok(self) -> int:
+        """Right replies to unanswerable questions (refusals): the rest of answer_ok is answerable."""
+        return self.answer_ok - self.answerable_ok
+
+    answerable_ok: int = 0
 
     def merge(self, other: EvalReport) -> EvalReport:
         out = EvalReport()
@@ -98,6 +115,24 @@ class EvalReport:
 ROW_HEADER = f"{'articles':26} {'n':>4} " + " ".join(
     f"{h:>6}" for h in ("answer", "c.rec", "c.prec", "refuse", "sa.ok", "sa.cov", "words")
 )
+
+
+def _right_above(pairs: list[tuple[float, bool]], threshold: float) -> tuple[int, int]:
+    above = [ok for c, ok in pairs if c >= threshold]
+    return sum(above), len(above)
+
+
+def expected_calibration_error(pairs: list[tuple[float, bool]], bins: int = 10) -> float:
+    """Mean |confidence − accuracy| over ten equal-width confidence bins, weighted by their size."""
+    if not pairs:
+        return 0.0
+    total = 0.0
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        group = [(c, ok) for c, ok in pairs if lo <= c < hi or (b == bins - 1 and c == 1.0)]
+        if group:
+            total += len(group) * abs(sum(c for c, _ in group) / len(group) - sum(ok for _, ok in group) / len(group))
+    return total / len(pairs)
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -164,6 +199,14 @@ def evaluate(assistant, examples: list[Example], backend: str | None = None, sou
             hits = assistant.index.retriever.search(answer.query, k=3) if answer.query else []
             report.retrieval_hits += first_relevant_rank(hits, ex.evidence) is not None
             ok = ok and bool(relevant)
+            report.answerable_ok += ok
+            report.answerable_refused += not answer.answerable
+            report.top_cited += bool(answer.answerable and answer.citations) and any(
+                e.lower() in answer.citations[0].text.lower() for e in ex.evidence)
+            top = assistant.index.retriever.search(ex.question, k=1)
+            report.quote_top_chunk_ok += bool(top) and matches_expect(top[0].chunk.text, ex.expect) and any(
+                e.lower() in top[0].chunk.text.lower() for e in ex.evidence)
+        report.confidence.append((float(answer.confidence or 0.0), bool(ok)))
         report.answer_ok += ok
         if not (ok and lang_ok):
             short_text = f" short={short.text!r}" if short else ""

@@ -12,8 +12,11 @@ from index.settings import PROJECT_ROOT
 EVAL_DIR = PROJECT_ROOT / "data" / "eval"
 DEFAULT_DATASET = EVAL_DIR / "dev.jsonl"
 EVAL_ARTICLES = EVAL_DIR / "articles"  # articles named by a question's ``articles`` field
-# what ``python -m app eval`` scores when no dataset is named; each is reported on its own
-DEFAULT_DATASETS = [EVAL_DIR / f"{name}.jsonl" for name in ("dev", "calibration", "tune", "test")]
+# what ``python -m app eval`` scores when no dataset is named; each is reported on its own.
+# The frozen test split is read only with ``--test`` (aggregates only, logged).
+DEFAULT_DATASETS = [EVAL_DIR / f"{name}.jsonl" for name in ("dev", "calibration", "tune", "reader")]
+TEST_DATASET = EVAL_DIR / "test.jsonl"
+TEST_LOG = EVAL_DIR / "test-log.jsonl"
 KINDS = ("factoid", "open", "list", "yesno", "followup", "unanswerable")
 
 
@@ -28,6 +31,7 @@ class Example:
     evidence: list = field(default_factory=list)
     articles: tuple = ()  # article ids under data/eval/articles; empty: the bundled library
     kind: str = ""  # one of KINDS, when the dataset says
+    answer: str | None = None  # a factoid's exact answer span inside its evidence, when the dataset says
 
 
 def load_examples(path: Path) -> list[Example]:
@@ -51,6 +55,7 @@ def load_examples(path: Path) -> list[Example]:
                     evidence=raw.get("evidence") or [],
                     articles=tuple(str(a) for a in raw.get("articles") or ()),
                     kind=str(raw.get("kind", "")),
+                    answer=raw.get("answer"),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:

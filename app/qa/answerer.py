@@ -152,9 +152,10 @@ class Draft:
 
 
 class Answerer:
-    def __init__(self, scorer, models: Models):
+    def __init__(self, scorer, models: Models, reader=None):
         self.scorer = scorer
         self.models = models
+        self.reader = reader  # app.qa.reader.serve.Reader; None only with fake embedders (unit tests)
 
     # -- reading ---------------------------------------------------------------------
     def read(self, question: q.Question, kind: str, query: str, query_vec, sentences: list[Sentence],
@@ -163,11 +164,13 @@ class Answerer:
         similarities = _WordSimilarities(  # every word a soft feature asks about, against the library's, once
             self.scorer, query_terms + _plain_terms(question) + _predicate_terms(question.text), corpus)
         soft = _Soft(similarities, query_terms, corpus)
-        ranked = self._rank_sentences(question, kind, query, query_vec, sentences, corpus, soft)
+        read = self.reader.read(query, [s.text for s in sentences]) if self.reader and sentences else None
+        ranked = self._rank_sentences(question, kind, query, query_vec, sentences, corpus, soft, read)
         cands = []
         if kind in q.TYPED:
             cands = self._candidates(question, kind, query, query_vec, ranked, corpus, lang, soft)
         feats = self._question_features(question, kind, query, ranked, cands, corpus, lang, similarities)
+        feats.update(_reader_question_features(read))
         reading = Reading(question, kind, ranked, cands, feats)
         model = self.models.answerable
         reading.answerable_prob = float(model.probabilities([feats])[0]) if model else 1.0
@@ -175,9 +178,12 @@ class Answerer:
             reading.answerable_prob = 1.0
         return reading
 
-    def _rank_sentences(self, question, kind, query, query_vec, sentences, corpus, soft) -> list[Ranked]:
+    def _rank_sentences(self, question, kind, query, query_vec, sentences, corpus, soft, read=None) -> list[Ranked]:
         if not sentences:
             return []
+        reader_probs = read.probabilities()[0] if read is not None else np.zeros(len(sentences))
+        reader_logits = read.sentence_logits - read.sentence_logits.max() if read is not None \
+            else np.zeros(len(sentences))
         vectors = self.scorer.passage_vectors([s.text for s in sentences])
         dense = vectors @ query_vec
         # a follow-up's query carries the previous turn; the question alone says what is new
@@ -193,7 +199,7 @@ class Answerer:
         words_of = [_words(s.text) for s in sentences]
         restating = _restating(sentences, words_of, terms)
         weight = sum(corpus.idf(stem(t)) for t in terms) or 1.0
-        for s, words, d, qd in zip(sentences, words_of, dense, own, strict=True):
+        for s, words, d, qd, rl, rp in zip(sentences, words_of, dense, own, reader_logits, reader_probs, strict=True):
             matched = [t for t in terms if _found(t, words)]
             has_type = kind in q.TYPED and any(
                 _fits(kind, question.unit, sp) for sp in _typed_spans(s.text, kind, question.unit, corpus.vocab)
@@ -218,6 +224,9 @@ class Answerer:
                 "why_follows": float(why and restating is not None and _directly_after(s, restating)),
                 "says_quote": float(says and _quotes_someone(s.text)),
                 "lede": float(s.start <= _first_body_offset(corpus.sources.get(s.doc_id, ""))),
+                # the trained reader (app/qa/reader): its score against the question's best sentence
+                "reader": float(rl),
+                "reader_prob": float(rp),
             }))
         model = self.models.sentence
         rows = [r.features for r in ranked]
@@ -364,8 +373,8 @@ class Answerer:
         if not reading.sentences:
             return Draft(False, render("refusal", lang), [], related, "nothing retrieved")
         if reading.answerable_prob < th.get("answerable", 0.5):
-            return Draft(False, render("refusal", lang), [], related,
-                         f"answerable {reading.answerable_prob:.2f}", confidence=1 - reading.answerable_prob)
+            return Draft(False, render("refusal", lang), [], related, f"answerable {reading.answerable_prob:.2f}",
+                         confidence=self.models.calibrated("refusal", 1 - reading.answerable_prob))
         best = reading.candidates[0] if reading.candidates else None
         confidence = reading.answerable_prob
         if (
@@ -377,7 +386,8 @@ class Answerer:
         ):
             text = render("factoid", lang, answer=best.text, marker=slot(0))
             short = (best.text, best.ranked.sentence, best.span, best.prob)
-            return Draft(True, text, [best.ranked.sentence], [], "short answer", short, min(confidence, best.prob))
+            return Draft(True, text, [best.ranked.sentence], [], "short answer", short,
+                         self.models.calibrated("short", min(confidence, best.prob)))
         # a typed question is answered where its likeliest candidate is
         top = best.ranked if best else reading.sentences[0]
         cited = [top]
@@ -397,7 +407,7 @@ class Answerer:
             for i, r in enumerate(cited)
         )
         return Draft(True, render("according", lang, quotes=quotes), [r.sentence for r in cited], [],
-                     "quote", None, confidence)
+                     "quote", None, self.models.calibrated("quote", confidence))
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -748,3 +758,12 @@ def ordinary_words(sentences: list[str]) -> frozenset[str]:
             else:
                 capital_inside.add(word.lower())
     return frozenset(lower | (capital_first - capital_inside))
+
+
+def _reader_question_features(read) -> dict:
+    """The reader's view of the whole question: how likely "no answer" is against the retrieved
+    sentences, and how sure it is of its best one. Neutral without a reader (unit tests)."""
+    if read is None or not len(read.sentence_logits):
+        return {"reader_null": 0.5, "reader_top": 0.5}
+    probs, null = read.probabilities()
+    return {"reader_null": null, "reader_top": float(probs.max())}

@@ -80,6 +80,16 @@ class Models:
     candidate: Linear | None  # is this span the answer?
     answerable: Linear | None  # does the article answer the question at all?
     thresholds: dict  # "answerable", "short_answer", "second_citation"
+    calibration: dict | None = None  # reply kind → (raw confidences, probabilities right): isotonic steps
+
+    def calibrated(self, kind: str, raw: float) -> float:
+        """The probability that a reply of this kind ("refusal", "short", "quote") with this raw
+        confidence is right, read off the isotonic fit of ``python -m app.qa.train``."""
+        table = (self.calibration or {}).get(kind)
+        if not table:
+            return raw
+        xs, ys = table
+        return float(np.interp(raw, xs, ys))
 
 
 @lru_cache(maxsize=4)
@@ -89,4 +99,6 @@ def load(path: Path = WEIGHTS) -> Models:
     def linear(name: str) -> Linear | None:
         return Linear.from_dict(raw[name]) if name in raw else None
 
-    return Models(linear("sentence"), linear("candidate"), linear("answerable"), dict(raw.get("thresholds", {})))
+    calibration = {k: (list(v[0]), list(v[1])) for k, v in raw.get("calibration", {}).items()}
+    return Models(linear("sentence"), linear("candidate"), linear("answerable"), dict(raw.get("thresholds", {})),
+                  calibration or None)

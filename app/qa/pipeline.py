@@ -38,13 +38,14 @@ CORPORA_KEPT = 3  # questions still running on an older snapshot keep its corpus
 class Assistant:
     def __init__(
         self, index, chat_model=None, llm_timeout: float = 30.0, models: model.Models | None = None,
-        vector_cache: Path | None = None, word_table: Path | None = None,
+        vector_cache: Path | None = None, word_table: Path | None = None, reader=None,
     ):
         self.index = index
         self.vector_cache = vector_cache  # where warm_up keeps sentence and word vectors between runs
         self.word_table = word_table  # where warm_up finds (or builds) the common words' vectors
         self.scorer = EvidenceScorer(index.store.embeddings)
-        self.answerer = Answerer(self.scorer, models or model.load())
+        self.reader = reader  # app.qa.reader.serve.Reader (service.build_assistant loads the shipped one)
+        self.answerer = Answerer(self.scorer, models or model.load(), reader)
         self.chat_model = chat_model
         self.llm_timeout = llm_timeout
         self._corpora: dict[int, object] = {}  # snapshot version → Corpus (the last few)
@@ -114,6 +115,8 @@ class Assistant:
         ``word_table``, the common words' table is read from there (built once if missing)."""
         if self.vector_cache is not None:
             self.scorer.load(self.vector_cache)
+            if self.reader is not None:
+                self.reader.scorer.load(self._reader_cache())
         self.ask("When did the events in the article happen?", backend="extractive")
         snap = self.index.snapshot()
         corpus = self._corpus_for(snap)
@@ -128,6 +131,8 @@ class Assistant:
         added += self.scorer.precompute(candidate_contexts(texts, corpus.vocab))
         if self.vector_cache is not None and added:
             self.scorer.save(self.vector_cache)
+        if self.reader is not None and self.reader.scorer.precompute(texts) and self.vector_cache is not None:
+            self.reader.scorer.save(self._reader_cache())
         # last, and only for question words: the library's own words were embedded above, so
         # the warm-up does not read the whole memory-mapped table into this process
         if self.word_table is not None:
@@ -245,6 +250,12 @@ class Assistant:
         moved = sentences_with_words(kept, changed)
         # in batches: questions keep being answered between the encoder calls
         self.scorer.precompute(texts + candidate_contexts(texts + moved, corpus.vocab))
+        if self.reader is not None:
+            self.reader.scorer.precompute(texts)
+
+    def _reader_cache(self) -> Path:
+        """The reader's sentence vectors, saved beside the base model's (their own fingerprint)."""
+        return self.vector_cache.with_name(self.vector_cache.stem + "-reader.npz")
 
     def _corpus_for(self, snap):
         """The answerer's view of a snapshot (words, vectors, sentence positions), built once per

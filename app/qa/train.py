@@ -131,14 +131,15 @@ def _has_evidence(text: str, evidence: list[str]) -> bool:
 
 
 def train(settings, out: Path, datasets: list[Path]) -> dict:
-    from app.service import build_assistant
+    from app.service import build_assistant, shipped_reader
     from index.embeddings import load_embedder
 
     embedder = load_embedder(settings)
+    reader = shipped_reader(settings, embedder)  # one for every article set (each has its own home)
     empty = model.Models(None, None, None, {})
-    bundled = build_assistant(settings, embedder=embedder)
+    bundled = build_assistant(settings, embedder=embedder, reader=reader)
     bundled.answerer.models = empty
-    sets = ArticleSets(settings, lambda s: build_assistant(s, embedder=embedder))
+    sets = ArticleSets(settings, lambda s: build_assistant(s, embedder=embedder, reader=reader))
     runs = []
     try:
         for path in datasets:
@@ -215,11 +216,16 @@ def train(settings, out: Path, datasets: list[Path]) -> dict:
         thresholds = {"answerable": answer_t, "short_answer": short, "short_answer_score": short_score,
                       "short_answerable": short_answerable,
                       "bold": bold, "second_citation": second_t}
+        # 4. confidence: the probability that the reply is right, by reply kind, fitted on the
+        # replies the out-of-fold models give (isotonic), and its error measured by article fold
+        replies = _replies(readings, cv, sentence_oof, candidate_oof, groups_of, thresholds)
+        calibration, calibration_report = _calibrate(replies)
         weights = {
             "sentence": sentence.to_dict(),
             "candidate": candidate.to_dict(),
             "answerable": answerable.to_dict(),
             "thresholds": thresholds,
+            "calibration": calibration,
             "trained_on": [p.name for p in datasets],
             "cross_validated": {
                 "answerable_accuracy": round(max(accuracy), 4),
@@ -228,13 +234,78 @@ def train(settings, out: Path, datasets: list[Path]) -> dict:
         }
         out.write_text(json.dumps(weights, indent=1) + "\n", encoding="utf-8")
         model.load.cache_clear()
-        report.update(thresholds=thresholds, answerable_cv_accuracy=round(max(accuracy), 4))
+        report.update(thresholds=thresholds, answerable_cv_accuracy=round(max(accuracy), 4),
+                      confidence=calibration_report)
         for name, m in (("sentence", sentence), ("candidate", candidate), ("answerable", answerable)):
             report[name] = dict(sorted(zip(m.names, np.round(m.coef, 3).tolist(), strict=True),
                                        key=lambda p: -abs(p[1])))
         return report
     finally:
         sets.close()
+
+
+def _replies(readings, answerable_cv, sentence_oof, candidate_oof, groups_of, thresholds) -> list[tuple]:
+    """(fold, reply kind, raw confidence, right) for each question, as the product would reply
+    with models fitted without its article."""
+    from app.qa.answerer import Answerer
+
+    out = []
+    for i, ((run, reading), p) in enumerate(zip(readings, answerable_cv, strict=True)):
+        g = groups_of[i]
+        reading.answerable_prob = 1.0 if reading.answerable_prob == 1.0 and _spelled(reading) else float(p)
+        answerer = Answerer(run.assistant.scorer, model.Models(sentence_oof[g], candidate_oof[g], None, thresholds))
+        draft = answerer.compose(reading, run.state["lang"])
+        ex = run.example
+        right = draft.answerable == ex.answerable and (not ex.answerable or (
+            matches_expect(draft.text, ex.expect) and any(_has_evidence(s.text, ex.evidence) for s in draft.cited)))
+        kind = "refusal" if not draft.answerable else "short" if draft.short else "quote"
+        out.append((g, kind, float(draft.confidence), int(right)))
+    return out
+
+
+def _spelled(reading) -> bool:
+    from app.qa.answerer import _spelled_out
+
+    return _spelled_out(reading.kind, reading.candidates, reading.sentences)
+
+
+CALIBRATION_MIN = 30  # a reply kind with fewer training replies uses the fit over all kinds
+
+
+def _isotonic(x, y) -> tuple[list[float], list[float]]:
+    from sklearn.isotonic import IsotonicRegression
+
+    fit = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(x, y)
+    return [round(float(v), 6) for v in fit.X_thresholds_], [round(float(v), 6) for v in fit.y_thresholds_]
+
+
+def _calibration_fit(replies) -> dict:
+    kinds = sorted({k for _, k, _, _ in replies})
+    every = _isotonic([r[2] for r in replies], [r[3] for r in replies])
+    out = {}
+    for kind in kinds:
+        rows = [r for r in replies if r[1] == kind]
+        out[kind] = _isotonic([r[2] for r in rows], [r[3] for r in rows]) if len(rows) >= CALIBRATION_MIN else every
+    return out
+
+
+def _calibrate(replies) -> tuple[dict, dict]:
+    """The isotonic map per reply kind, and its expected calibration error and precision at 0.8
+    on replies of articles each fold's map never saw."""
+    from app.eval import expected_calibration_error
+
+    fitted = _calibration_fit(replies)
+    held = []
+    for g in sorted({r[0] for r in replies}):
+        fold = _calibration_fit([r for r in replies if r[0] != g])
+        for _, kind, raw, right in (r for r in replies if r[0] == g):
+            xs, ys = fold.get(kind, ([0.0, 1.0], [0.0, 1.0]))
+            held.append((float(np.interp(raw, xs, ys)), bool(right)))
+    above = [ok for c, ok in held if c >= 0.8]
+    return fitted, {"ece_cv": round(expected_calibration_error(held), 4),
+                    "right_at_0.8_cv": round(float(np.mean(above)), 4) if above else None,
+                    "share_at_0.8_cv": round(len(above) / len(held), 4),
+                    "raw_ece": round(expected_calibration_error([(r[2], bool(r[3])) for r in replies]), 4)}
 
 
 def _top1(probs, labels, qid) -> float:
