@@ -157,6 +157,13 @@ class Answerer:
         self.models = models
         self.reader = reader  # app.qa.reader.serve.Reader; None only with fake embedders (unit tests)
 
+    def _uses_reader(self) -> bool:
+        """The reader runs when the fitted models read its scores (weights.json names them), and
+        while they are being fitted (no sentence model yet: python -m app.qa.train)."""
+        sentence = self.models.sentence
+        return self.reader is not None and (sentence is None or any(
+            n.startswith("reader") for m in (sentence, self.models.answerable) if m for n in m.names))
+
     # -- reading ---------------------------------------------------------------------
     def read(self, question: q.Question, kind: str, query: str, query_vec, sentences: list[Sentence],
              corpus: Corpus, lang: str) -> Reading:
@@ -164,13 +171,14 @@ class Answerer:
         similarities = _WordSimilarities(  # every word a soft feature asks about, against the library's, once
             self.scorer, query_terms + _plain_terms(question) + _predicate_terms(question.text), corpus)
         soft = _Soft(similarities, query_terms, corpus)
-        read = self.reader.read(query, [s.text for s in sentences]) if self.reader and sentences else None
+        read = self.reader.read(query, [s.text for s in sentences]) if self._uses_reader() and sentences else None
         ranked = self._rank_sentences(question, kind, query, query_vec, sentences, corpus, soft, read)
         cands = []
         if kind in q.TYPED:
             cands = self._candidates(question, kind, query, query_vec, ranked, corpus, lang, soft)
         feats = self._question_features(question, kind, query, ranked, cands, corpus, lang, similarities)
-        feats.update(_reader_question_features(read))
+        if read is not None:
+            feats.update(_reader_question_features(read))
         reading = Reading(question, kind, ranked, cands, feats)
         model = self.models.answerable
         reading.answerable_prob = float(model.probabilities([feats])[0]) if model else 1.0
@@ -225,8 +233,7 @@ class Answerer:
                 "says_quote": float(says and _quotes_someone(s.text)),
                 "lede": float(s.start <= _first_body_offset(corpus.sources.get(s.doc_id, ""))),
                 # the trained reader (app/qa/reader): its score against the question's best sentence
-                "reader": float(rl),
-                "reader_prob": float(rp),
+                **({"reader": float(rl), "reader_prob": float(rp)} if read is not None else {}),
             }))
         model = self.models.sentence
         rows = [r.features for r in ranked]
@@ -762,8 +769,6 @@ def ordinary_words(sentences: list[str]) -> frozenset[str]:
 
 def _reader_question_features(read) -> dict:
     """The reader's view of the whole question: how likely "no answer" is against the retrieved
-    sentences, and how sure it is of its best one. Neutral without a reader (unit tests)."""
-    if read is None or not len(read.sentence_logits):
-        return {"reader_null": 0.5, "reader_top": 0.5}
+    sentences, and how sure it is of its best one."""
     probs, null = read.probabilities()
     return {"reader_null": null, "reader_top": float(probs.max())}
