@@ -249,15 +249,16 @@ def _log_test_read(report) -> None:
     import json
     import subprocess
 
-    from index.dataset import TEST_LOG
+    from index import dataset
+    from index.settings import PROJECT_ROOT
 
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            cwd=TEST_LOG.parent).stdout.strip()
+                            cwd=PROJECT_ROOT).stdout.strip()
     dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "app", "index"], capture_output=True,
-                                text=True, cwd=TEST_LOG.parent).stdout.strip())
+                                text=True, cwd=PROJECT_ROOT).stdout.strip())
     line = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "commit": commit, "dirty": dirty,
             "questions": report.n, **{k: round(v, 4) for k, v in report.metrics().items()}}
-    with open(TEST_LOG, "a", encoding="utf-8") as out:
+    with open(dataset.TEST_LOG, "a", encoding="utf-8") as out:
         out.write(json.dumps(line) + "\n")
 
 

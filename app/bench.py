@@ -40,10 +40,10 @@ from index.settings import PROJECT_ROOT, Settings
 PARAGRAPHS_PER_ARTICLE = 6
 QUERIES = 200  # distinct questions timed per measurement (fewer if the datasets hold fewer)
 SERVED_QUESTIONS = 20  # asked over HTTP before the server's peak memory is read
-TARGETS = {  # issue 9's "done when"; indexing is judged against a bare encode on its own engine
+TARGETS = {  # the issues' "done when"; indexing is judged against a bare encode on its own engine
     "indexing_vs_same_engine_encode": (">=", 0.9),
     "retrieval_p95_ms": ("<=", 50.0),
-    "answer_p50_vs_query_embedding": ("<=", 3.0),
+    "answer_p50_ms": ("<=", 150.0),  # with the reader: it embeds the question a second time
     "second_start_s": ("<=", 8.0),
     "serving_peak_rss_mb": ("<=", 1024.0),
 }
@@ -224,12 +224,13 @@ def _retrieval(index, embedder) -> dict:
 
 def _answers(home: Settings, index, embedder) -> dict:
     from app.qa.pipeline import Assistant
-    from app.service import vector_cache, word_table
+    from app.service import shipped_reader, vector_cache, word_table
 
     t0 = time.perf_counter()
     # as the server does: the second start reads the saved vectors; the word table is the real
     # home's (the bench's models folder links to it), built by the first warm-up on a machine
-    assistant = Assistant(index, vector_cache=vector_cache(home, index), word_table=word_table(home, index))
+    assistant = Assistant(index, vector_cache=vector_cache(home, index), word_table=word_table(home, index),
+                          reader=shipped_reader(home, embedder))
     assistant.warm_up()
     warm_up = time.perf_counter() - t0
     queries = questions()
@@ -329,9 +330,9 @@ ROWS = [
     ("dense-only Chroma query p50 / p95, ms", ("dense_only_p50_ms", "dense_only_p95_ms"), ""),
     ("retrieval ÷ dense-only (p95)", "retrieval_vs_dense_p95", "≤ 2"),
     ("answer warm-up (corpus, every sentence's, word's and context's vector), s", "answer_warm_up_s", ""),
-    ("warm answer p50 / p95, ms", ("answer_p50_ms", "answer_p95_ms"), ""),
+    ("warm answer p50 / p95 (with the reader), ms", ("answer_p50_ms", "answer_p95_ms"), "p50 ≤ 150"),
     ("one query embedding p50, ms", "query_embedding_p50_ms", ""),
-    ("answer p50 ÷ query embedding", "answer_p50_vs_query_embedding", "≤ 3"),
+    ("answer p50 ÷ query embedding", "answer_p50_vs_query_embedding", ""),
     ("second start to a served page, s", "second_start_s", "≤ 8"),
     ("serving peak RSS, MB", "serving_peak_rss_mb", "≤ 1024"),
 ]

@@ -33,6 +33,7 @@ def home(tmp_path, model_home, real_embedder):
         (["ask", "--batch", "/nonexistent.jsonl"], "not found"),
         (["ask", "x", "-k", "0"], "between 1 and 50"),
         (["ask", "x", "--llm-gguf", "/nonexistent.gguf"], "not found"),
+        (["eval", "--test", "--dataset", "x.jsonl"], "--test reads the frozen test split alone"),
     ],
 )
 def test_bad_input_gets_one_clear_line(tmp_path, args, message):
@@ -96,6 +97,22 @@ def test_ask_text_json_history_and_batch(home, tmp_path):
     lines = [json.loads(line) for line in run(["ask", "--batch", str(batch), "--json"], home).stdout.splitlines()]
     assert [(r["id"], r["answerable"], r["language"]) for r in lines] == [("a", True, "id"), ("b", False, "id")]
     assert {"short_answer", "confidence"} <= set(lines[0]) and lines[1]["short_answer"] is None
+
+
+def test_a_test_split_read_leaves_a_line_with_date_commit_and_figures(tmp_path, monkeypatch):
+    from app import __main__ as cli
+    from app.eval import EvalReport
+    from index import dataset
+
+    log = tmp_path / "test-log.jsonl"
+    monkeypatch.setattr(dataset, "TEST_LOG", log)
+    report = EvalReport(n=2, answer_ok=1, answerable=1, answerable_ok=1, confidence=[(0.9, True), (0.3, False)])
+    cli._log_test_read(report)
+    cli._log_test_read(report)
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert len(lines) == 2 and lines[0]["questions"] == 2 and lines[0]["answer_accuracy"] == 0.5
+    assert re.fullmatch(r"[0-9a-f]{7,}", lines[0]["commit"]) and lines[0]["date"][:2] == "20"
+    assert {"ece", "right_at_confidence_0.8", "top_cited_evidence", "quote_top_chunk"} <= set(lines[0])
 
 
 @pytest.mark.slow

@@ -1,4 +1,4 @@
-"""Confidence: the isotonic map per reply kind, and the calibration error it is judged by."""
+"""Confidence: the calibration curve per reply kind, and the calibration error it is judged by."""
 
 import numpy as np
 import pytest
@@ -34,3 +34,10 @@ def test_calibration_is_monotone_and_checked_on_unseen_articles():
     for xs, ys in fitted.values():
         assert list(xs) == sorted(xs) and list(ys) == sorted(ys)
     assert report["ece_cv"] < 0.1 and set(report) >= {"ece_cv", "right_at_0.8_cv", "raw_ece"}
+
+
+def test_a_raw_value_at_the_edge_is_not_mapped_to_certainty():
+    replies = [("a", "quote", 0.55, 1), ("b", "quote", 0.55, 0), ("a", "quote", 0.9, 1), ("b", "quote", 0.9, 1)] * 10
+    fitted, _ = _calibrate(replies)
+    xs, ys = fitted["quote"]
+    assert 0.05 < float(np.interp(0.5, xs, ys)) < float(np.interp(0.95, xs, ys)) < 0.999

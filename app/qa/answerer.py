@@ -157,7 +157,8 @@ class Answerer:
         self.models = models
         self.reader = reader  # app.qa.reader.serve.Reader; None only with fake embedders (unit tests)
 
-    def _uses_reader(self) -> bool:
+    @property
+    def uses_reader(self) -> bool:
         """The reader runs when the fitted models read its scores (weights.json names them), and
         while they are being fitted (no sentence model yet: python -m app.qa.train)."""
         sentence = self.models.sentence
@@ -171,7 +172,7 @@ class Answerer:
         similarities = _WordSimilarities(  # every word a soft feature asks about, against the library's, once
             self.scorer, query_terms + _plain_terms(question) + _predicate_terms(question.text), corpus)
         soft = _Soft(similarities, query_terms, corpus)
-        read = self.reader.read(query, [s.text for s in sentences]) if self._uses_reader() and sentences else None
+        read = self.reader.read(query, [s.text for s in sentences]) if self.uses_reader and sentences else None
         ranked = self._rank_sentences(question, kind, query, query_vec, sentences, corpus, soft, read)
         cands = []
         if kind in q.TYPED:

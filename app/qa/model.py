@@ -80,7 +80,7 @@ class Models:
     candidate: Linear | None  # is this span the answer?
     answerable: Linear | None  # does the article answer the question at all?
     thresholds: dict  # "answerable", "short_answer", "second_citation"
-    calibration: dict | None = None  # reply kind → (raw confidences, probabilities right): isotonic steps
+    calibration: dict | None = None  # reply kind → (raw confidences, probabilities right): the fitted curve
 
     def calibrated(self, kind: str, raw: float) -> float:
         """The probability that a reply of this kind ("refusal", "short", "quote") with this raw

@@ -115,7 +115,7 @@ class Assistant:
         ``word_table``, the common words' table is read from there (built once if missing)."""
         if self.vector_cache is not None:
             self.scorer.load(self.vector_cache)
-            if self.reader is not None:
+            if self.answerer.uses_reader:
                 self.reader.scorer.load(self._reader_cache())
         self.ask("When did the events in the article happen?", backend="extractive")
         snap = self.index.snapshot()
@@ -131,7 +131,7 @@ class Assistant:
         added += self.scorer.precompute(candidate_contexts(texts, corpus.vocab))
         if self.vector_cache is not None and added:
             self.scorer.save(self.vector_cache)
-        if self.reader is not None and self.reader.scorer.precompute(texts) and self.vector_cache is not None:
+        if self.answerer.uses_reader and self.reader.scorer.precompute(texts) and self.vector_cache is not None:
             self.reader.scorer.save(self._reader_cache())
         # last, and only for question words: the library's own words were embedded above, so
         # the warm-up does not read the whole memory-mapped table into this process
@@ -250,7 +250,7 @@ class Assistant:
         moved = sentences_with_words(kept, changed)
         # in batches: questions keep being answered between the encoder calls
         self.scorer.precompute(texts + candidate_contexts(texts + moved, corpus.vocab))
-        if self.reader is not None:
+        if self.answerer.uses_reader:
             self.reader.scorer.precompute(texts)
 
     def _reader_cache(self) -> Path:

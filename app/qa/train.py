@@ -217,7 +217,7 @@ def train(settings, out: Path, datasets: list[Path]) -> dict:
                       "short_answerable": short_answerable,
                       "bold": bold, "second_citation": second_t}
         # 4. confidence: the probability that the reply is right, by reply kind, fitted on the
-        # replies the out-of-fold models give (isotonic), and its error measured by article fold
+        # replies the out-of-fold models give (Platt scaling), and its error measured by article fold
         replies = _replies(readings, cv, sentence_oof, candidate_oof, groups_of, thresholds)
         calibration, calibration_report = _calibrate(replies)
         weights = {
@@ -272,20 +272,39 @@ def _spelled(reading) -> bool:
 CALIBRATION_MIN = 30  # a reply kind with fewer training replies uses the fit over all kinds
 
 
-def _isotonic(x, y) -> tuple[list[float], list[float]]:
-    from sklearn.isotonic import IsotonicRegression
+CALIBRATION_GRID = 41  # the map is stored as this many points of the fitted curve, read by interpolation
 
-    fit = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(x, y)
-    return [round(float(v), 6) for v in fit.X_thresholds_], [round(float(v), 6) for v in fit.y_thresholds_]
+
+def _platt(x, y) -> tuple[list[float], list[float]]:
+    """A logistic curve over the raw confidence's log-odds (Platt scaling): smooth and monotone,
+    so a raw value at the edge of the training data is not mapped to 0 or 1, as an isotonic
+    step function did (a right reply shown at confidence 0.0)."""
+    from sklearn.linear_model import LogisticRegression
+
+    z = _logit(np.asarray(x, dtype=np.float64))[:, None]
+    y = np.asarray(y)
+    grid = np.linspace(0.0, 1.0, CALIBRATION_GRID)
+    if len(set(y.tolist())) < 2:
+        return [round(float(v), 4) for v in grid], [round(float(y.mean()), 4)] * len(grid)
+    fit = LogisticRegression(C=1.0).fit(z, y)
+    if fit.coef_[0][0] <= 0:  # a higher raw score is not more often right: say only the base rate
+        return [round(float(v), 4) for v in grid], [round(float(y.mean()), 4)] * len(grid)
+    curve = fit.predict_proba(_logit(grid)[:, None])[:, 1]
+    return [round(float(v), 4) for v in grid], [round(float(p), 6) for p in curve]
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p))
 
 
 def _calibration_fit(replies) -> dict:
     kinds = sorted({k for _, k, _, _ in replies})
-    every = _isotonic([r[2] for r in replies], [r[3] for r in replies])
+    every = _platt([r[2] for r in replies], [r[3] for r in replies])
     out = {}
     for kind in kinds:
         rows = [r for r in replies if r[1] == kind]
-        out[kind] = _isotonic([r[2] for r in rows], [r[3] for r in rows]) if len(rows) >= CALIBRATION_MIN else every
+        out[kind] = _platt([r[2] for r in rows], [r[3] for r in rows]) if len(rows) >= CALIBRATION_MIN else every
     return out
 
 
