@@ -42,6 +42,19 @@ class BagOfWordsScorer:
         return self._vec(text)
 
 
+class BagOfWordsReader:
+    """The reader's interface over the same vectors: cosine × 20, "no answer" at cosine 0.5."""
+
+    def __init__(self, scorer):
+        self.scorer = scorer
+
+    def read(self, query, sentences):
+        from app.qa.reader.serve import Reading
+
+        sims = self.scorer.passage_vectors(sentences) @ self.scorer.query_vector(query)
+        return Reading(20.0 * sims.astype(np.float64), 10.0)
+
+
 @pytest.fixture
 def setup():
     doc = make_document(TEXT, doc_id="contoh")
@@ -55,7 +68,7 @@ def setup():
 
 def read(setup, text, models=None, lang="id"):
     scorer, corpus, sentences, _ = setup
-    answerer = Answerer(scorer, models or model.load())
+    answerer = Answerer(scorer, models or model.load(), BagOfWordsReader(scorer))
     asked = q.analyse(text)
     return answerer, answerer.read(asked, asked.type, text, scorer.query_vector(text), sentences, corpus, lang)
 

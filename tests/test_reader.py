@@ -146,3 +146,28 @@ def test_serving_scores_match_the_trained_network(real_reader, model_home):
     assert np.allclose(served.sentence_logits, expected[:-1], atol=0.05)
     assert served.null_logit == pytest.approx(expected[-1], abs=0.05)
     assert int(np.argmax(served.sentence_logits)) == 0
+
+
+@pytest.mark.slow
+def test_the_warm_up_saves_the_readers_sentence_vectors_and_the_next_start_reads_them(
+        real_index, real_embedder, model_home, tmp_path):
+    from app.qa.pipeline import Assistant
+    from app.qa.reader.serve import load_reader
+    from index.e5_convert import ensure_converted
+    from index.embeddings import DEFAULT_MODEL_ID
+
+    def fresh_reader():
+        base = ensure_converted(model_home / "models" / DEFAULT_MODEL_ID)
+        return load_reader(base, model_home / "models", real_embedder.model)
+
+    cache = tmp_path / "vectors.npz"
+    first = Assistant(real_index, vector_cache=cache, reader=fresh_reader())
+    assert first.answerer.uses_reader  # the shipped weights read the reader's scores
+    first.warm_up()
+    assert cache.with_name("vectors-reader.npz").is_file()
+    reader = fresh_reader()
+    embedded = []
+    embed = reader.scorer.embedder.embed_passages
+    reader.scorer.embedder.embed_passages = lambda texts: embedded.extend(texts) or embed(texts)
+    Assistant(real_index, vector_cache=cache, reader=reader).warm_up()
+    assert embedded == []  # every sentence's vector came from the file

@@ -131,8 +131,10 @@ class Assistant:
         added += self.scorer.precompute(candidate_contexts(texts, corpus.vocab))
         if self.vector_cache is not None and added:
             self.scorer.save(self.vector_cache)
-        if self.answerer.uses_reader and self.reader.scorer.precompute(texts) and self.vector_cache is not None:
-            self.reader.scorer.save(self._reader_cache())
+        if self.answerer.uses_reader:
+            added = self.reader.scorer.precompute(texts)  # (the warm-up question may have embedded some)
+            if self.vector_cache is not None and (added or not self._reader_cache().is_file()):
+                self.reader.scorer.save(self._reader_cache())
         # last, and only for question words: the library's own words were embedded above, so
         # the warm-up does not read the whole memory-mapped table into this process
         if self.word_table is not None:

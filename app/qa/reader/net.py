@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-TRAINED_LAYERS = 4  # of 12; chosen by cross-validation over training articles (see MODEL_CARD.md)
+TRAINED_LAYERS = 4  # of 12: a 13.5 MB file and 0.35 s a step here; other counts not compared yet
 INITIAL_SCALE = 20.0  # ~1/temperature: e5's cosines spread over ~0.1, so 20 makes a usable softmax
 INITIAL_NULL = 0.80  # "no answer" starts as a sentence of cosine 0.80: near e5's typical best match
 
