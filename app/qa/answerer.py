@@ -178,8 +178,7 @@ class Answerer:
         if kind in q.TYPED:
             cands = self._candidates(question, kind, query, query_vec, ranked, corpus, lang, soft)
         feats = self._question_features(question, kind, query, ranked, cands, corpus, lang, similarities)
-        if read is not None:
-            feats.update(_reader_question_features(read))
+        feats.update(_reader_question_features(read))
         reading = Reading(question, kind, ranked, cands, feats)
         model = self.models.answerable
         reading.answerable_prob = float(model.probabilities([feats])[0]) if model else 1.0
@@ -190,7 +189,7 @@ class Answerer:
     def _rank_sentences(self, question, kind, query, query_vec, sentences, corpus, soft, read=None) -> list[Ranked]:
         if not sentences:
             return []
-        reader_probs = read.probabilities()[0] if read is not None else np.zeros(len(sentences))
+        reader_probs = read.probabilities()[0] if read is not None else np.full(len(sentences), 1 / len(sentences))
         reader_logits = read.sentence_logits - read.sentence_logits.max() if read is not None \
             else np.zeros(len(sentences))
         vectors = self.scorer.passage_vectors([s.text for s in sentences])
@@ -234,7 +233,8 @@ class Answerer:
                 "says_quote": float(says and _quotes_someone(s.text)),
                 "lede": float(s.start <= _first_body_offset(corpus.sources.get(s.doc_id, ""))),
                 # the trained reader (app/qa/reader): its score against the question's best sentence
-                **({"reader": float(rl), "reader_prob": float(rp)} if read is not None else {}),
+                "reader": float(rl),
+                "reader_prob": float(rp),
             }))
         model = self.models.sentence
         rows = [r.features for r in ranked]
@@ -382,7 +382,7 @@ class Answerer:
             return Draft(False, render("refusal", lang), [], related, "nothing retrieved")
         if reading.answerable_prob < th.get("answerable", 0.5):
             return Draft(False, render("refusal", lang), [], related, f"answerable {reading.answerable_prob:.2f}",
-                         confidence=self.models.calibrated("refusal", 1 - reading.answerable_prob))
+                         confidence=self._confidence(reading, "refusal", 1 - reading.answerable_prob))
         best = reading.candidates[0] if reading.candidates else None
         confidence = reading.answerable_prob
         if (
@@ -395,7 +395,7 @@ class Answerer:
             text = render("factoid", lang, answer=best.text, marker=slot(0))
             short = (best.text, best.ranked.sentence, best.span, best.prob)
             return Draft(True, text, [best.ranked.sentence], [], "short answer", short,
-                         self.models.calibrated("short", min(confidence, best.prob)))
+                         self._confidence(reading, "short", min(confidence, best.prob)))
         # a typed question is answered where its likeliest candidate is
         top = best.ranked if best else reading.sentences[0]
         cited = [top]
@@ -415,7 +415,10 @@ class Answerer:
             for i, r in enumerate(cited)
         )
         return Draft(True, render("according", lang, quotes=quotes), [r.sentence for r in cited], [],
-                     "quote", None, self.models.calibrated("quote", confidence))
+                     "quote", None, self._confidence(reading, "quote", confidence))
+
+    def _confidence(self, reading: Reading, kind: str, raw: float) -> float:
+        return self.models.confidence_of(confidence_features(reading, kind, raw))
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -770,6 +773,30 @@ def ordinary_words(sentences: list[str]) -> frozenset[str]:
 
 def _reader_question_features(read) -> dict:
     """The reader's view of the whole question: how likely "no answer" is against the retrieved
-    sentences, and how sure it is of its best one."""
+    sentences, and how sure it is of its best one. Without a reader (an assistant built over a
+    fake embedder in tests; the app always passes one) these and the sentence features take
+    neutral values: every sentence scores the same."""
+    if read is None or not len(read.sentence_logits):
+        return {"reader_null": 0.5, "reader_top": 0.5}
     probs, null = read.probabilities()
     return {"reader_null": null, "reader_top": float(probs.max())}
+
+
+REPLY_KINDS = ("refusal", "short", "quote")
+
+
+def confidence_features(reading: Reading, kind: str, raw: float) -> dict:
+    """What the confidence model reads: the reply's kind and raw score (the answerable
+    probability, or the short answer's share), per kind, and how sure each model was."""
+    clipped = min(max(raw, 1e-4), 1 - 1e-4)
+    logit = math.log(clipped / (1 - clipped))
+    top = reading.sentences[0].prob if reading.sentences else 0.0
+    best = reading.candidates[0].prob if reading.candidates else 0.0
+    row = {"raw": raw}
+    for k in REPLY_KINDS:
+        row[f"is_{k}"] = float(kind == k)
+        row[f"logit_{k}"] = logit if kind == k else 0.0
+    row |= {"top_sentence": top, "candidate": best, "typed": float(reading.kind in q.TYPED),
+            "reader_null": reading.features.get("reader_null", 0.5),
+            "reader_top": reading.features.get("reader_top", 0.5)}
+    return row

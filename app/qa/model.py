@@ -80,16 +80,15 @@ class Models:
     candidate: Linear | None  # is this span the answer?
     answerable: Linear | None  # does the article answer the question at all?
     thresholds: dict  # "answerable", "short_answer", "second_citation"
-    calibration: dict | None = None  # reply kind → (raw confidences, probabilities right): the fitted curve
+    confidence: Linear | None = None  # is the reply right? (logistic, over answerer._confidence_features)
 
-    def calibrated(self, kind: str, raw: float) -> float:
-        """The probability that a reply of this kind ("refusal", "short", "quote") with this raw
-        confidence is right, read off the isotonic fit of ``python -m app.qa.train``."""
-        table = (self.calibration or {}).get(kind)
-        if not table:
-            return raw
-        xs, ys = table
-        return float(np.interp(raw, xs, ys))
+    def confidence_of(self, row: dict[str, float]) -> float:
+        """The probability that the reply is right, from the confidence model fitted by
+        ``python -m app.qa.train`` on replies to articles the other models never saw; without
+        one (a model file from before it), the reply's raw score."""
+        if self.confidence is None:
+            return float(row["raw"])
+        return float(self.confidence.probabilities([row])[0])
 
 
 @lru_cache(maxsize=4)
@@ -99,6 +98,5 @@ def load(path: Path = WEIGHTS) -> Models:
     def linear(name: str) -> Linear | None:
         return Linear.from_dict(raw[name]) if name in raw else None
 
-    calibration = {k: (list(v[0]), list(v[1])) for k, v in raw.get("calibration", {}).items()}
     return Models(linear("sentence"), linear("candidate"), linear("answerable"), dict(raw.get("thresholds", {})),
-                  calibration or None)
+                  linear("confidence"))

@@ -216,16 +216,16 @@ def train(settings, out: Path, datasets: list[Path]) -> dict:
         thresholds = {"answerable": answer_t, "short_answer": short, "short_answer_score": short_score,
                       "short_answerable": short_answerable,
                       "bold": bold, "second_citation": second_t}
-        # 4. confidence: the probability that the reply is right, by reply kind, fitted on the
-        # replies the out-of-fold models give (Platt scaling), and its error measured by article fold
+        # 4. confidence: the probability that the reply is right, a logistic model over the reply's
+        # kind, raw score and the models' certainty, fitted on the replies out-of-fold models give
         replies = _replies(readings, cv, sentence_oof, candidate_oof, groups_of, thresholds)
-        calibration, calibration_report = _calibrate(replies)
+        confidence, confidence_report = _calibrate(replies)
         weights = {
             "sentence": sentence.to_dict(),
             "candidate": candidate.to_dict(),
             "answerable": answerable.to_dict(),
             "thresholds": thresholds,
-            "calibration": calibration,
+            "confidence": confidence.to_dict(),
             "trained_on": [p.name for p in datasets],
             "cross_validated": {
                 "answerable_accuracy": round(max(accuracy), 4),
@@ -235,8 +235,9 @@ def train(settings, out: Path, datasets: list[Path]) -> dict:
         out.write_text(json.dumps(weights, indent=1) + "\n", encoding="utf-8")
         model.load.cache_clear()
         report.update(thresholds=thresholds, answerable_cv_accuracy=round(max(accuracy), 4),
-                      confidence=calibration_report)
-        for name, m in (("sentence", sentence), ("candidate", candidate), ("answerable", answerable)):
+                      confidence_cv=confidence_report)
+        for name, m in (("sentence", sentence), ("candidate", candidate), ("answerable", answerable),
+                        ("confidence", confidence)):
             report[name] = dict(sorted(zip(m.names, np.round(m.coef, 3).tolist(), strict=True),
                                        key=lambda p: -abs(p[1])))
         return report
@@ -245,21 +246,21 @@ def train(settings, out: Path, datasets: list[Path]) -> dict:
 
 
 def _replies(readings, answerable_cv, sentence_oof, candidate_oof, groups_of, thresholds) -> list[tuple]:
-    """(fold, reply kind, raw confidence, right) for each question, as the product would reply
-    with models fitted without its article."""
-    from app.qa.answerer import Answerer
+    """(fold, confidence features, right) for each question, as the product would reply with
+    models fitted without its article."""
+    from app.qa.answerer import Answerer, confidence_features
 
     out = []
     for i, ((run, reading), p) in enumerate(zip(readings, answerable_cv, strict=True)):
         g = groups_of[i]
-        reading.answerable_prob = 1.0 if reading.answerable_prob == 1.0 and _spelled(reading) else float(p)
+        reading.answerable_prob = 1.0 if _spelled(reading) else float(p)
         answerer = Answerer(run.assistant.scorer, model.Models(sentence_oof[g], candidate_oof[g], None, thresholds))
-        draft = answerer.compose(reading, run.state["lang"])
+        draft = answerer.compose(reading, run.state["lang"])  # no confidence model: the raw score
         ex = run.example
         right = draft.answerable == ex.answerable and (not ex.answerable or (
             matches_expect(draft.text, ex.expect) and any(_has_evidence(s.text, ex.evidence) for s in draft.cited)))
         kind = "refusal" if not draft.answerable else "short" if draft.short else "quote"
-        out.append((g, kind, float(draft.confidence), int(right)))
+        out.append((g, confidence_features(reading, kind, float(draft.confidence)), int(right)))
     return out
 
 
@@ -269,62 +270,20 @@ def _spelled(reading) -> bool:
     return _spelled_out(reading.kind, reading.candidates, reading.sentences)
 
 
-CALIBRATION_MIN = 30  # a reply kind with fewer training replies uses the fit over all kinds
-
-
-CALIBRATION_GRID = 41  # the map is stored as this many points of the fitted curve, read by interpolation
-
-
-def _platt(x, y) -> tuple[list[float], list[float]]:
-    """A logistic curve over the raw confidence's log-odds (Platt scaling): smooth and monotone,
-    so a raw value at the edge of the training data is not mapped to 0 or 1, as an isotonic
-    step function did (a right reply shown at confidence 0.0)."""
-    from sklearn.linear_model import LogisticRegression
-
-    z = _logit(np.asarray(x, dtype=np.float64))[:, None]
-    y = np.asarray(y)
-    grid = np.linspace(0.0, 1.0, CALIBRATION_GRID)
-    if len(set(y.tolist())) < 2:
-        return [round(float(v), 4) for v in grid], [round(float(y.mean()), 4)] * len(grid)
-    fit = LogisticRegression(C=1.0).fit(z, y)
-    if fit.coef_[0][0] <= 0:  # a higher raw score is not more often right: say only the base rate
-        return [round(float(v), 4) for v in grid], [round(float(y.mean()), 4)] * len(grid)
-    curve = fit.predict_proba(_logit(grid)[:, None])[:, 1]
-    return [round(float(v), 4) for v in grid], [round(float(p), 6) for p in curve]
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-4, 1 - 1e-4)
-    return np.log(p / (1 - p))
-
-
-def _calibration_fit(replies) -> dict:
-    kinds = sorted({k for _, k, _, _ in replies})
-    every = _platt([r[2] for r in replies], [r[3] for r in replies])
-    out = {}
-    for kind in kinds:
-        rows = [r for r in replies if r[1] == kind]
-        out[kind] = _platt([r[2] for r in rows], [r[3] for r in rows]) if len(rows) >= CALIBRATION_MIN else every
-    return out
-
-
-def _calibrate(replies) -> tuple[dict, dict]:
-    """The isotonic map per reply kind, and its expected calibration error and precision at 0.8
-    on replies of articles each fold's map never saw."""
+def _calibrate(replies) -> tuple[model.Linear, dict]:
+    """The confidence model (logistic: is the reply right?), and its expected calibration error
+    and share right at >= 0.8 on replies of articles each fold's model never saw."""
     from app.eval import expected_calibration_error
 
-    fitted = _calibration_fit(replies)
-    held = []
-    for g in sorted({r[0] for r in replies}):
-        fold = _calibration_fit([r for r in replies if r[0] != g])
-        for _, kind, raw, right in (r for r in replies if r[0] == g):
-            xs, ys = fold.get(kind, ([0.0, 1.0], [0.0, 1.0]))
-            held.append((float(np.interp(raw, xs, ys)), bool(right)))
+    rows, labels, groups = [r[1] for r in replies], [r[2] for r in replies], [r[0] for r in replies]
+    names = [n for n in rows[0] if n != "raw"]
+    fitted = _fit(rows, labels, names)
+    held = [(float(p), bool(y)) for p, y in zip(_cross_validated(rows, labels, groups, names), labels, strict=True)]
     above = [ok for c, ok in held if c >= 0.8]
     return fitted, {"ece_cv": round(expected_calibration_error(held), 4),
                     "right_at_0.8_cv": round(float(np.mean(above)), 4) if above else None,
                     "share_at_0.8_cv": round(len(above) / len(held), 4),
-                    "raw_ece": round(expected_calibration_error([(r[2], bool(r[3])) for r in replies]), 4)}
+                    "raw_ece": round(expected_calibration_error([(r[1]["raw"], bool(r[2])) for r in replies]), 4)}
 
 
 def _top1(probs, labels, qid) -> float:
