@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 from app.qa.llm import make_chat_model
 from app.qa.pipeline import Assistant
 from index.service import open_index
@@ -20,24 +18,12 @@ def build_assistant(settings: Settings, embedder=None, client=None, chat_model=N
     )
 
 
-_readers: dict = {}
-_readers_lock = threading.Lock()
-
-
 def shipped_reader(settings: Settings, embedder):
     """The trained reader (``app/qa/reader``), one per models folder in a process: every article
     set of an evaluation shares its ONNX session and sentence vectors."""
-    from app.qa.reader import weights
-    from app.qa.reader.serve import load_reader
-    from index.e5_convert import ensure_converted
-    from index.embeddings import DEFAULT_MODEL_ID
+    from app.qa.reader.serve import reader_beside
 
-    key = (str(settings.models_dir), weights.digest())
-    with _readers_lock:
-        if key not in _readers:
-            base = ensure_converted(settings.models_dir / DEFAULT_MODEL_ID)
-            _readers[key] = load_reader(base, settings.models_dir, getattr(embedder, "model", None))
-        return _readers[key]
+    return reader_beside(embedder, settings.models_dir)
 
 
 def vector_cache(settings: Settings, index):

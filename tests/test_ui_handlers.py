@@ -91,8 +91,8 @@ def test_empty_question_gets_a_prompt(ui):
 @slow
 def test_citation_click_renders_that_citation(ui):
     *_, (_, _, _, _, turns) = run(ui, "Apa isi perjanjian no limit partnership?")
-    sources, article = ui.show_citation("0-2|123", turns, False, "id")
-    assert 'class="cited active" id="art-0-2"' in article
+    sources, article = ui.show_citation("0-1|123", turns, False, "id")
+    assert 'class="cited active" id="art-0-1"' in article
     assert ui.show_citation("garbage", turns, False, "en") == (ui.show_citation("9-9", turns, False, "en"))
 
 

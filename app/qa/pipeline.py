@@ -44,7 +44,11 @@ class Assistant:
         self.vector_cache = vector_cache  # where warm_up keeps sentence and word vectors between runs
         self.word_table = word_table  # where warm_up finds (or builds) the common words' vectors
         self.scorer = EvidenceScorer(index.store.embeddings)
-        self.reader = reader  # app.qa.reader.serve.Reader (service.build_assistant loads the shipped one)
+        if reader is None:  # the shipped reader beside the default model's folder; None for fake embedders
+            from app.qa.reader.serve import reader_beside
+
+            reader = reader_beside(index.store.embeddings)
+        self.reader = reader  # app.qa.reader.serve.Reader
         self.answerer = Answerer(self.scorer, models or model.load(), reader)
         self.chat_model = chat_model
         self.llm_timeout = llm_timeout

@@ -8,6 +8,7 @@ score and the "no answer" score, in one softmax's units.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,31 @@ class Reader:
         s = self.scorer.passage_vectors(sentences) if sentences else np.zeros((0, len(q)), np.float32)
         h = self.head
         return Reading((h.scale * (s @ q)).astype(np.float64), float(h.scale * (q @ h.null_w + h.null_b)))
+
+
+_loaded: dict = {}
+_loaded_lock = threading.Lock()
+
+
+def reader_beside(embedder, models_dir: Path | None = None) -> Reader | None:
+    """The shipped reader for an embedder of the default model, built beside the base model's
+    folder (or in ``models_dir``) once per process; None for any other embedder (a fake in tests)."""
+    from index.embeddings import DEFAULT_MODEL_ID
+    from index.onnx_encoder import OnnxEncoder
+
+    model = getattr(embedder, "model", None)
+    if models_dir is None:
+        if not isinstance(model, OnnxEncoder) or getattr(embedder, "model_id", "") != DEFAULT_MODEL_ID:
+            return None
+        models_dir = model.folder.parent
+    key = (str(Path(models_dir).resolve()), weights.digest())
+    with _loaded_lock:
+        if key not in _loaded:
+            from index.e5_convert import ensure_converted
+
+            base = ensure_converted(Path(models_dir) / DEFAULT_MODEL_ID)
+            _loaded[key] = load_reader(base, Path(models_dir), model)
+        return _loaded[key]
 
 
 def load_reader(base_folder: Path, models_dir: Path, base_encoder=None, path: Path = weights.WEIGHTS) -> Reader:
