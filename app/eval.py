@@ -67,6 +67,7 @@ class EvalReport:
             "retrieval_recall@3": share(self.retrieval_hits, self.answerable),
             "top_cited_evidence": share(self.top_cited, self.answerable),
             "answerable_refused": share(self.answerable_refused, self.answerable),
+            "unanswerable_refused": share(self.unanswerable_ok(), self.n - self.answerable),
             "quote_top_chunk": share(self.quote_top_chunk_ok, self.answerable),
             "answer_accuracy_answerable": share(self.answer_ok - self.unanswerable_ok(), self.answerable),
             "right_at_confidence_0.8": share(*_right_above(self.confidence, 0.8)),
