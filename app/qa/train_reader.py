@@ -25,6 +25,7 @@ from index.dataset import EVAL_DIR
 TRAIN_SETS = ("reader",)
 HELD_OUT_SETS = ("tune", "dev", "calibration")  # never "test"
 CARD = Path(__file__).parent / "reader" / "MODEL_CARD.md"
+DEFAULT_BASE = "intfloat/multilingual-e5-small"  # what the converted default model is (for the card)
 
 
 def run(home: str | None, out: Path, epochs: int, limit: int | None = None, log=print) -> dict:
@@ -96,8 +97,6 @@ Written by `python -m app.qa.train_reader` on {datetime.date.today()} (commit {c
   sentences are scored one at a time (no context beyond the sentence).
 """, encoding="utf-8")
 
-
-DEFAULT_BASE = "intfloat/multilingual-e5-small"
 
 
 def main(argv=None) -> int:

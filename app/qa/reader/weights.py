@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +51,14 @@ def save(state: dict, path: Path, meta: dict) -> None:
 
 
 def digest(path: Path = WEIGHTS) -> str:
+    """The file's identity (names the serving folder): read and hashed once per version of the
+    file, not at every assistant built in a process."""
+    stat = Path(path).stat()
+    return _digest(str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _digest(path: str, size: int, mtime_ns: int) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
 
 
@@ -75,7 +84,8 @@ def materialise(base: Path, models_dir: Path, path: Path = WEIGHTS) -> Path:
     built once (aside, then renamed: a killed build leaves nothing half-written)."""
     from safetensors.numpy import load_file, save_file
 
-    target = Path(models_dir) / f"reader-{digest(path)}"
+    name = digest(path)
+    target = Path(models_dir) / f"reader-{name}"
     if (target / "READER").is_file():
         return target
     trained = {k[len(LAYER_PREFIX):]: v.astype(np.float32) for k, v in _load(path, load_file).items()
@@ -93,7 +103,7 @@ def materialise(base: Path, models_dir: Path, path: Path = WEIGHTS) -> Path:
                 raise ModelError(f"the reader's {k} has shape {v.shape}, the base {full[k].shape}: retrain it")
             full[k] = v
         save_file(full, str(tmp / "model.safetensors"))
-        (tmp / "READER").write_text(json.dumps({"weights": digest(path)}))
+        (tmp / "READER").write_text(json.dumps({"weights": name}))
         os.chmod(tmp, 0o755)
         if target.exists():
             shutil.rmtree(target)
