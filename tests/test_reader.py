@@ -38,6 +38,15 @@ def test_reading_examples_mark_the_evidence_sentences(tmp_path):
     assert "d" not in examples  # evidence no sentence holds teaches nothing
 
 
+def test_the_no_answer_auc_counts_pairs_ranked_right():
+    from app.qa.reader.train import _auc
+
+    assert _auc([(0.9, True), (0.2, False), (0.8, True), (0.1, False)]) == 1.0
+    assert _auc([(0.1, True), (0.9, False)]) == 0.0
+    assert _auc([(0.5, True), (0.5, False), (0.7, True), (0.2, False)]) == 0.875  # a tie counts half
+    assert _auc([(0.5, True)]) is None
+
+
 def test_a_missing_article_is_one_clear_error(tmp_path):
     path = _dataset(tmp_path, [{"id": "a", "articles": ["nowhere"], "question": "q", "evidence": ["x y z"]}])
     with pytest.raises(InputError, match="nowhere"):

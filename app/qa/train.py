@@ -209,6 +209,7 @@ def train(settings, out: Path, datasets: list[Path]) -> dict:
         grid = np.round(np.arange(0.2, 0.81, 0.01), 2)
         accuracy = [float(np.mean((cv >= t) == np.array(labels, dtype=bool))) for t in grid]
         answer_t = float(grid[int(np.argmax(accuracy))])
+        report["refused_cv"] = _refusal_rates(cv, labels, answer_t)
         short, short_score, short_answerable = _short_thresholds(readings, cv, answer_t)
 
         # a second cited sentence for open questions: when it adds a hit more often than noise
@@ -284,6 +285,13 @@ def _calibrate(replies) -> tuple[model.Linear, dict]:
                     "right_at_0.8_cv": round(float(np.mean(above)), 4) if above else None,
                     "share_at_0.8_cv": round(len(above) / len(held), 4),
                     "raw_ece": round(expected_calibration_error([(r[1]["raw"], bool(r[2])) for r in replies]), 4)}
+
+
+def _refusal_rates(answerable_cv, labels, threshold: float) -> dict:
+    """Shares of unanswerable and of answerable questions refused at ``threshold`` (held out)."""
+    p, y = np.asarray(answerable_cv), np.asarray(labels, dtype=bool)
+    return {"unanswerable": round(float(np.mean(p[~y] < threshold)), 4) if (~y).any() else None,
+            "answerable": round(float(np.mean(p[y] < threshold)), 4) if y.any() else None}
 
 
 def _top1(probs, labels, qid) -> float:

@@ -86,10 +86,10 @@ Written by `python -m app.qa.train_reader` on {datetime.date.today()} (commit {c
 - **Held out** (articles it never saw: `{', '.join(report['held_out'])}`, {report['held_out_questions']} questions on
   {report['held_out_articles']} article sets):
 
-| | top-1 sentence (answerable) | "no answer" decided right at 0.5 | log loss |
-|---|---|---|---|
-| e5 cosine (the starting point) | {b['top1']} | {b['no_answer_accuracy']} | {b['log_loss']} |
-| reader | {a['top1']} | {a['no_answer_accuracy']} | {a['log_loss']} |
+| | top-1 sentence (answerable) | "no answer" decided right at 0.5 | "no answer" AUC | log loss |
+|---|---|---|---|---|
+| e5 cosine (the starting point) | {b['top1']} | {b['no_answer_accuracy']} | {b['no_answer_auc']} | {b['log_loss']} |
+| reader | {a['top1']} | {a['no_answer_accuracy']} | {a['no_answer_auc']} | {a['log_loss']} |
 
 - **Use**: a feature of the answerer's sentence and answerable models (`python -m app.qa.train`
   fits them on the held-out sets above, so the reader's scores there are those of unseen articles).

@@ -188,15 +188,27 @@ def predict(reader, encoded: Encoded, examples: list[ReadingExample], batch: int
 
 
 def scores(examples: list[ReadingExample], logits: list[np.ndarray]) -> dict[str, float]:
-    """Top-1 sentence (answerable questions), the "no answer" decision's accuracy at 0.5, and
-    its log loss."""
-    top1, decided, nll = [], [], []
+    """Top-1 sentence (answerable questions), the "no answer" decision's accuracy at 0.5 and
+    its ranking quality (AUC: the chance an unanswerable question's "no answer" probability is
+    above an answerable one's), and the log loss."""
+    top1, decided, nll, null = [], [], [], []
     for ex, z in zip(examples, logits, strict=True):
         p = np.exp(z - z.max())
         p /= p.sum()
         if ex.answerable:
             top1.append(int(np.argmax(z[:-1])) in ex.positives)
         decided.append((p[-1] > 0.5) == (not ex.answerable))
+        null.append((float(p[-1]), not ex.answerable))
         nll.append(-math.log(max(p[-1] if not ex.answerable else p[list(ex.positives)].sum(), 1e-12)))
     return {"top1": round(float(np.mean(top1)), 4), "no_answer_accuracy": round(float(np.mean(decided)), 4),
-            "log_loss": round(float(np.mean(nll)), 4), "questions": len(examples)}
+            "no_answer_auc": _auc(null), "log_loss": round(float(np.mean(nll)), 4), "questions": len(examples)}
+
+
+def _auc(scored: list[tuple[float, bool]]) -> float | None:
+    """Mann-Whitney: the share of (positive, negative) pairs ranked right, ties counted half."""
+    pos = np.array([p for p, y in scored if y])
+    neg = np.array([p for p, y in scored if not y])
+    if not len(pos) or not len(neg):
+        return None
+    wins = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
+    return round(float(wins / (len(pos) * len(neg))), 4)
