@@ -10,11 +10,11 @@ import pytest
 from index.dataset import EVAL_ARTICLES, EVAL_DIR, KINDS, load_examples
 
 # Written blind (eight writers, each with its own asker persona; see data/eval/README.md) and
-# committed before the answerer it judges changed; never edited since. It replaced the split
-# read once for the reader (which joined tune.jsonl) before the answerer changed again. Read with
+# committed before the answerer it judges changed; never edited since. Each split read once
+# joins tune.jsonl when the answerer changes after it, and a new one is drawn. Read with
 # `python -m app eval --test`, once per issue, logged in data/eval/test-log.jsonl.
-TEST_SHA256 = "cee914ba6db0931426ef4d7d8abad266f024aebd28572ed241c311f530758bd2"
-TEST_ARTICLES_SHA256 = "25f03336bcb7217a33a6529e9d3c1d8b891fc53778330ee7377e7d2ba320fe58"
+TEST_SHA256 = "a3afdceb1849af3e00cae8a338d42f39f4467ab40b53ce20f015e9b88fa033e5"
+TEST_ARTICLES_SHA256 = "3c9dad37f5e8b7f2c74af6f7834219fd5b0717bf2f07e168fcf67d601c63212c"
 SPLITS = ("tune", "reader", "test")
 
 
