@@ -209,11 +209,11 @@ def train(settings, out: Path, datasets: list[Path]) -> dict:
             readings.append((run, reading))
         names = list(rows[0])
         grid = np.round(np.arange(0.2, 0.81, 0.01), 2)
-        best_c = None
+        best_c, cv, accuracy = ANSWERABLE_C[0], None, [-1.0]
         for c in ANSWERABLE_C:  # the penalty and the threshold that decide the most held-out questions right
             held = _cross_validated(rows, labels, groups_of, names, c=c)
             acc = [float(np.mean((held >= t) == np.array(labels, dtype=bool))) for t in grid]
-            if best_c is None or max(acc) > max(accuracy):
+            if max(acc) > max(accuracy):
                 best_c, cv, accuracy = c, held, acc
         answerable = _fit(rows, labels, names, best_c)
         answer_t = float(grid[int(np.argmax(accuracy))])
