@@ -205,10 +205,10 @@ def scores(examples: list[ReadingExample], logits: list[np.ndarray]) -> dict[str
 
 
 def _auc(scored: list[tuple[float, bool]]) -> float | None:
-    """Mann-Whitney: the share of (positive, negative) pairs ranked right, ties counted half."""
-    pos = np.array([p for p, y in scored if y])
-    neg = np.array([p for p, y in scored if not y])
-    if not len(pos) or not len(neg):
+    """The chance a positive is scored above a negative (ties count half); None without both."""
+    from sklearn.metrics import roc_auc_score
+
+    labels = [y for _, y in scored]
+    if all(labels) or not any(labels):
         return None
-    wins = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
-    return round(float(wins / (len(pos) * len(neg))), 4)
+    return round(float(roc_auc_score(labels, [p for p, _ in scored])), 4)
